@@ -1,0 +1,29 @@
+# Two front doors: `make train` and `make test`. Each creates .venv on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+# The CPU build of PyTorch: an unpinned `torch` pulls several GB of CUDA packages.
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install train test clean-venv
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e ".[all,dev]"
+	touch $(STAMP)
+
+# The main job: train the default recipe with PyTorch. ARGS passes more options,
+# e.g. make train ARGS="--framework keras --recipe kids"
+train: $(STAMP)
+	$(BIN)/mnist-cnn train --framework torch $(ARGS)
+
+# The whole test suite (pytest). ARGS passes pytest options, e.g. make test ARGS="-k metrics"
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+clean-venv:
+	rm -rf $(VENV)

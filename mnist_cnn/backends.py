@@ -1,0 +1,108 @@
+"""The contract between the core and the two framework backends, and a lazy registry.
+
+The core owns the training loop (batches, learning-rate schedule, validation, history,
+progress, run folders); a backend only turns a spec into its framework's model and runs
+one optimisation step after another on the batches it is handed. Both frameworks therefore
+see the same data order, the same rates and the same initial weights, and everything
+downstream speaks only to `Classifier.predict_proba`.
+
+Nothing here imports torch or tensorflow: `get_backend("torch")` imports
+`pytorch_impl.backend` on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Callable, Iterable, Optional, Protocol
+
+import numpy as np
+
+from .architectures import ArchSpec
+from .config import TrainConfig
+
+StepCallback = Callable[[int, float, float], None]  # (step in epoch, running loss, running accuracy)
+
+
+class Classifier(Protocol):
+    framework: str
+    spec: Optional[ArchSpec]
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) uint8 -> (N, 10) float32 probabilities."""
+
+    def save(self, path: Path) -> None:
+        """Write the model to `path` atomically (a temporary file, then a rename)."""
+
+
+class Trainer(Protocol):
+    def train_epoch(self, batches: Iterable[np.ndarray], lr_at: Callable[[int], float],
+                    on_step: StepCallback) -> tuple[float, float]:
+        """One pass over `batches` (index arrays into the training images).
+
+        `lr_at(step)` gives the rate for each step of this epoch. Returns the epoch's mean
+        training loss and accuracy (as measured during the pass, dropout on).
+        """
+
+    def classifier(self) -> Classifier:
+        """The model being trained, as a Classifier (a live view, not a copy)."""
+
+
+class Backend(Protocol):
+    name: str          # "torch" | "keras"
+    display_name: str  # "PyTorch" | "TensorFlow/Keras"
+    model_suffix: str  # ".pt" | ".keras"
+
+    def create_trainer(self, config: TrainConfig, images: np.ndarray, labels: np.ndarray,
+                       initial_weights: list[dict[str, np.ndarray]]) -> Trainer: ...
+
+    def build(self, spec: ArchSpec, weights: Optional[list[dict[str, np.ndarray]]] = None) -> Classifier: ...
+
+    def load(self, path: Path) -> Classifier: ...
+
+    def versions(self) -> dict[str, str]: ...
+
+
+class BackendUnavailable(Exception):
+    """The framework is not installed; the message says which extra to install."""
+
+
+class ModelFileError(Exception):
+    """A model file is missing, corrupt or of the other framework; the message names the file."""
+
+
+FRAMEWORKS = {
+    "torch": ("pytorch_impl.backend", "PyTorch", "torch"),
+    "keras": ("keras_impl.backend", "TensorFlow/Keras", "keras"),
+}
+ALIASES = {"torch": "torch", "pytorch": "torch", "pt": "torch",
+           "keras": "keras", "tensorflow": "keras", "tf": "keras"}
+MODEL_SUFFIXES = {"torch": ".pt", "keras": ".keras"}
+
+
+def canonical_framework(name: str) -> str:
+    try:
+        return ALIASES[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown framework {name!r}; choose torch or keras") from None
+
+
+def display_name(framework: str) -> str:
+    return FRAMEWORKS[canonical_framework(framework)][1]
+
+
+_loaded: dict[str, Backend] = {}
+
+
+def get_backend(name: str) -> Backend:
+    framework = canonical_framework(name)
+    if framework not in _loaded:
+        module_name, pretty, extra = FRAMEWORKS[framework]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise BackendUnavailable(
+                f"{pretty} is not installed ({exc}); install it with: pip install -e '.[{extra}]' "
+                f"(or `make install`)") from None
+        _loaded[framework] = module.BACKEND
+    return _loaded[framework]

@@ -1,0 +1,42 @@
+"""The `mnist-cnn` command: a click group whose commands delegate to the core.
+
+Only the core is imported here; torch and tensorflow are imported by a command that needs
+them, so `mnist-cnn --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .data_cmd import data
+from .evaluate_cmd import evaluate
+from .listing_cmd import recipes, runs
+from .menu_cmd import menu
+from .train_cmd import train
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="mnist-cnn")
+def cli():
+    """Train, evaluate and compare MNIST convolutional networks in PyTorch and
+    TensorFlow/Keras side by side.
+
+    \b
+    Start here:
+      mnist-cnn train                     train the default recipe with PyTorch
+      mnist-cnn train --framework keras   the same network, trained by Keras
+      mnist-cnn evaluate --model latest   full report on the 10,000 test images
+      mnist-cnn menu                      the interactive menu
+
+    Data: $MNIST_CNN_DATA or --data-dir points at a local copy of MNIST; runs go to
+    ./runs (or $MNIST_CNN_RUNS, --runs-dir).
+    """
+
+
+for command in (train, evaluate, recipes, runs, data, menu):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="mnist-cnn")

@@ -1,0 +1,62 @@
+"""Options and error handling shared by the commands."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+from rich.console import Console
+
+from ..backends import FRAMEWORKS, BackendUnavailable, ModelFileError, canonical_framework
+from ..data import DataError
+
+class FrameworkType(click.ParamType):
+    """torch or keras; also accepts pytorch, pt, tensorflow and tf."""
+    name = "torch|keras"
+
+    def convert(self, value, param, ctx):
+        if value is None:
+            return None
+        try:
+            return canonical_framework(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+FRAMEWORK_CHOICE = FrameworkType()
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=True, dir_okay=True), default=None,
+    help="Folder with the MNIST files (four IDX files, .gz or raw, or mnist.npz). "
+         "Default: $MNIST_CNN_DATA, then the cache ~/.cache/mnist-cnn, then copies from Keras or "
+         "torchvision, then a download.")
+runs_dir_option = click.option(
+    "--runs-dir", type=click.Path(file_okay=False), default=None,
+    help="Folder that holds the run folders. Default: $MNIST_CNN_RUNS, else ./runs.")
+
+
+def console() -> Console:
+    # soft_wrap: in a pipe or a CI log, rich would otherwise cut lines at 80 columns
+    return Console(highlight=False, soft_wrap=True)
+
+
+def friendly_errors(func):
+    """Turn the project's expected failures into one-line errors instead of tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (DataError, ModelFileError, BackendUnavailable) as exc:
+            raise click.ClickException(str(exc)) from None
+        except ValueError as exc:  # bad option values caught by the config's validation
+            raise click.UsageError(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted: stopped cleanly; nothing half-written was left behind.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+__all__ = ["FRAMEWORKS", "FRAMEWORK_CHOICE", "data_dir_option", "runs_dir_option", "console", "friendly_errors"]

@@ -1,0 +1,218 @@
+"""The training loop, written once for both frameworks.
+
+The core decides everything that could make the two frameworks differ for reasons other
+than the framework itself: the train/validation split, the batch order of every epoch,
+the learning rate of every step, the initial weights. A backend only executes steps.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Protocol
+
+import numpy as np
+
+from . import metrics, runs
+from .architectures import trainable_parameter_counts
+from .backends import Classifier, display_name, get_backend
+from .config import TrainConfig
+from .data import Mnist
+from .schedules import Plateau, one_cycle
+from .weights import initial_weights
+
+PREDICT_BATCH = 1000
+
+
+class TrainListener(Protocol):
+    """What the progress display implements; every method is called by the loop below."""
+
+    def on_start(self, info: dict) -> None: ...
+    def on_epoch_start(self, epoch: int) -> None: ...
+    def on_step(self, step: int, loss: float, accuracy: float) -> None: ...
+    def on_epoch_end(self, row: dict) -> None: ...
+    def on_test(self) -> None: ...
+
+
+class SilentListener:
+    def on_start(self, info: dict) -> None: pass
+    def on_epoch_start(self, epoch: int) -> None: pass
+    def on_step(self, step: int, loss: float, accuracy: float) -> None: pass
+    def on_epoch_end(self, row: dict) -> None: pass
+    def on_test(self) -> None: pass
+
+
+@dataclass
+class Split:
+    train_index: np.ndarray
+    val_index: np.ndarray
+
+
+def split_indices(n: int, val_split: float, seed: int, train_limit: Optional[int] = None) -> Split:
+    """Seeded train/validation split of the 60,000 training images (sorted index arrays)."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = int(round(val_split * n))
+    val_index = np.sort(order[:n_val])
+    train_index = np.sort(order[n_val:])
+    if train_limit is not None:
+        train_index = train_index[:train_limit]
+    return Split(train_index, val_index)
+
+
+def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
+    """The batches of one epoch: a permutation seeded by (seed, epoch), cut into batches."""
+    order = np.random.default_rng([seed, epoch]).permutation(n)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+def predict_proba_batched(classifier: Classifier, images: np.ndarray, batch: int = PREDICT_BATCH) -> np.ndarray:
+    """Probabilities for many images, in fixed-size batches so results never depend on N."""
+    parts = [classifier.predict_proba(images[start:start + batch]) for start in range(0, len(images), batch)]
+    return np.concatenate(parts) if parts else np.zeros((0, 10), np.float32)
+
+
+def evaluate_classifier(classifier: Classifier, images: np.ndarray, labels: np.ndarray) -> metrics.Report:
+    """The one evaluation path: training's final test score and `evaluate` both use it."""
+    return metrics.report(labels, predict_proba_batched(classifier, images))
+
+
+@dataclass
+class TrainedModel:
+    classifier: Classifier
+    history: list[dict]
+    train_seconds: float     # time spent in optimisation steps
+    total_seconds: float     # the whole loop, validation included
+    n_train: int
+    n_val: int
+
+
+@dataclass
+class TrainOutcome:
+    run_dir: Path
+    model_path: Path
+    report: metrics.Report
+    trained: TrainedModel
+    summary: dict = field(default_factory=dict)
+
+
+def train_model(config: TrainConfig, framework: str, data: Mnist,
+                listener: Optional[TrainListener] = None) -> TrainedModel:
+    """Train `config` with one framework; no files written (see `train_and_save`)."""
+    config.validate()
+    listener = listener or SilentListener()
+    backend = get_backend(framework)
+    split = split_indices(len(data.train_images), config.val_split, config.seed, config.train_limit)
+    train_x, train_y = data.train_images[split.train_index], data.train_labels[split.train_index]
+    val_x, val_y = data.train_images[split.val_index], data.train_labels[split.val_index]
+
+    trainer = backend.create_trainer(config, train_x, train_y, initial_weights(config.spec, config.seed))
+    steps_per_epoch = math.ceil(len(train_x) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    plateau = Plateau(config.lr, config.plateau_patience, config.plateau_factor, config.min_lr)
+
+    listener.on_start({
+        "framework": backend.name, "framework_name": backend.display_name, "recipe": config.recipe,
+        "epochs": config.epochs, "steps_per_epoch": steps_per_epoch,
+        "n_train": len(train_x), "n_val": len(val_x), "batch_size": config.batch_size,
+    })
+    history: list[dict] = []
+    train_seconds = 0.0
+    loop_start = time.perf_counter()
+    for epoch in range(config.epochs):
+        listener.on_epoch_start(epoch)
+        first_step = epoch * steps_per_epoch
+        if config.schedule == "onecycle":
+            def lr_at(step: int) -> float:
+                return one_cycle(first_step + step, total_steps, config.lr)
+        else:
+            current = plateau.lr
+
+            def lr_at(step: int) -> float:
+                return current
+        epoch_start = time.perf_counter()
+        loss, acc = trainer.train_epoch(epoch_batches(len(train_x), config.batch_size, config.seed, epoch),
+                                        lr_at, listener.on_step)
+        step_seconds = time.perf_counter() - epoch_start
+        train_seconds += step_seconds
+        row = {"epoch": epoch + 1, "train_loss": loss, "train_accuracy": acc,
+               "val_loss": "", "val_accuracy": "", "lr": lr_at(steps_per_epoch - 1)}
+        if len(val_x):
+            val_proba = predict_proba_batched(trainer.classifier(), val_x)
+            row["val_loss"] = metrics.log_loss(val_y, val_proba)
+            row["val_accuracy"] = metrics.accuracy(val_y, val_proba.argmax(axis=1))
+        if config.schedule == "plateau":
+            plateau.update(row["val_accuracy"] if len(val_x) else acc)
+        row["train_seconds"] = step_seconds
+        row["seconds"] = time.perf_counter() - epoch_start
+        history.append(row)
+        listener.on_epoch_end(row)
+    return TrainedModel(trainer.classifier(), history, train_seconds, time.perf_counter() - loop_start,
+                        len(train_x), len(val_x))
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process (Linux reports kilobytes, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
+                   listener: Optional[TrainListener] = None, command: str = "") -> TrainOutcome:
+    """Train, test on the 10,000 test images, and publish a complete run folder.
+
+    Nothing is left behind if this is interrupted: the run is assembled in a hidden
+    staging folder and renamed into place only when every file is written.
+    """
+    listener = listener or SilentListener()
+    backend = get_backend(framework)
+    with runs.new_run(root, backend.name, config.recipe) as staging:
+        trained = train_model(config, framework, data, listener)
+        listener.on_test()
+        report = evaluate_classifier(trained.classifier, data.test_images, data.test_labels)
+        model_file = runs.model_path(staging, backend.name)
+        trained.classifier.save(model_file)
+        versions = {"python": platform.python_version(), "numpy": np.__version__, **backend.versions()}
+        runs.write_json(staging / "config.json", {
+            "framework": backend.name,
+            "framework_name": display_name(backend.name),
+            **config.to_dict(),
+            "spec": config.spec.to_dict(),
+            "data_source": data.source,
+            "n_train": trained.n_train,
+            "n_val": trained.n_val,
+            "versions": versions,
+            "machine": {"platform": platform.platform(), "processor": platform.machine(),
+                        "cpu_count": os.cpu_count()},
+            "command": command,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        })
+        runs.write_csv(staging / "history.csv", trained.history)
+        summary = {
+            "framework": backend.name,
+            "recipe": config.recipe,
+            "test_accuracy": report.accuracy,
+            "test_loss": report.loss,
+            "epochs": config.epochs,
+            "train_seconds": trained.train_seconds,
+            "total_seconds": trained.total_seconds,
+            "train_images_per_second": trained.n_train * config.epochs / trained.train_seconds,
+            "parameters": sum(trainable_parameter_counts(config.spec)),
+            "model_file": model_file.name,
+            "model_bytes": model_file.stat().st_size,
+            "peak_memory_mb": peak_memory_mb(),
+        }
+        # metrics.json is written last: its presence marks a complete run.
+        runs.write_json(staging / "metrics.json", {**summary, "test": report.to_dict()})
+        final = runs.publish_run(staging, root, backend.name, config.recipe)
+    return TrainOutcome(final, runs.model_path(final, backend.name), report, trained, summary)
+
+
+def load_run_summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "metrics.json").read_text())

@@ -1,0 +1,68 @@
+"""What a user asks for, end to end: used by the CLI and the menu alike (no logic twice)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from rich.console import Console
+
+from . import data as data_module
+from .backends import display_name, get_backend
+from .config import get_recipe
+from .metrics import Report
+from .progress import DownloadDisplay, TrainDisplay
+from .reporting import print_report
+from .runs import resolve_model, runs_root
+from .training import TrainOutcome, evaluate_classifier, train_and_save
+
+
+def load_data(data_dir: Optional[str], console: Console) -> data_module.Mnist:
+    """Load MNIST, showing a progress bar if it has to be downloaded first."""
+    if data_module.locate(data_dir) is None:
+        with DownloadDisplay(console) as display:
+            return data_module.load_mnist(data_dir, on_progress=display)
+    return data_module.load_mnist(data_dir)
+
+
+def train(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str] = None,
+          runs_dir: Optional[str] = None) -> TrainOutcome:
+    config = get_recipe(recipe).with_overrides(**overrides)
+    get_backend(framework)  # fail on a missing framework before loading any data
+    mnist = load_data(data_dir, console)
+    display = TrainDisplay(console)
+    try:
+        outcome = train_and_save(config, framework, mnist, runs_root(runs_dir), display,
+                                 command=" ".join(sys.argv))
+    finally:
+        display.close()
+    summary = outcome.summary
+    console.print(
+        f"[bold green]Test accuracy {100 * outcome.report.accuracy:.2f}%[/] "
+        f"({outcome.report.correct:,}/{outcome.report.total:,}) · trained in {summary['train_seconds']:.1f} s "
+        f"({summary['total_seconds']:.1f} s with validation) · {summary['parameters']:,} parameters")
+    console.print(f"Run written to [bold]{outcome.run_dir}[/]")
+    return outcome
+
+
+@dataclass
+class Evaluation:
+    report: Report
+    model_path: Path
+    framework: str
+
+
+def evaluate(model: str, framework: Optional[str], console: Console, data_dir: Optional[str] = None,
+             runs_dir: Optional[str] = None, as_json: bool = False) -> Evaluation:
+    path, found, run_dir = resolve_model(model, framework, runs_root(runs_dir))
+    classifier = get_backend(found).load(path)
+    mnist = load_data(data_dir, console)
+    report = evaluate_classifier(classifier, mnist.test_images, mnist.test_labels)
+    if as_json:
+        console.print_json(json.dumps({"model": str(path), "framework": found, **report.to_dict()}))
+    else:
+        print_report(report, console, title=f"{display_name(found)} model {path}")
+    return Evaluation(report, path, found)

@@ -1,0 +1,1 @@
+"""PyTorch backend: spec -> nn.Module, training steps, inference, safe save/load."""

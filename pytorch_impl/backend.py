@@ -1,0 +1,43 @@
+"""The PyTorch backend object the core's registry returns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+
+from mnist_cnn.architectures import ArchSpec
+from mnist_cnn.config import TrainConfig
+from mnist_cnn.weights import NeutralWeights
+
+from .model_utils import build_model, set_weights
+from .test import TorchClassifier, load_classifier
+from .train import TorchTrainer
+
+
+class TorchBackend:
+    name = "torch"
+    display_name = "PyTorch"
+    model_suffix = ".pt"
+
+    def create_trainer(self, config: TrainConfig, images: np.ndarray, labels: np.ndarray,
+                       initial_weights: NeutralWeights) -> TorchTrainer:
+        return TorchTrainer(config, images, labels, initial_weights)
+
+    def build(self, spec: ArchSpec, weights: Optional[NeutralWeights] = None) -> TorchClassifier:
+        model = build_model(spec)
+        if weights is not None:
+            set_weights(model, spec, weights)
+        model.eval()
+        return TorchClassifier(model, spec)
+
+    def load(self, path: Path) -> TorchClassifier:
+        return load_classifier(path)
+
+    def versions(self) -> dict[str, str]:
+        return {"torch": torch.__version__, "torch_threads": str(torch.get_num_threads())}
+
+
+BACKEND = TorchBackend()
