@@ -1,0 +1,89 @@
+"""Shared fixtures.
+
+Real MNIST is found through $MNIST_CNN_DATA, else ../shared/mnist beside the project.
+Without it the tests that need it skip on a developer's machine but FAIL under CI=true:
+CI must never pass by skipping the real thing.
+
+`torch_run` and `keras_run` train the `fast` recipe for one epoch through the real CLI once
+per session; every test that needs a trained model reuses them, which keeps the suite short.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _mnist_dir() -> Path | None:
+    from mnist_cnn.data import find_files
+
+    for candidate in (os.environ.get("MNIST_CNN_DATA"), ROOT.parent / "shared" / "mnist"):
+        if candidate and find_files(Path(candidate)) is not None:
+            return Path(candidate).resolve()
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    found = _mnist_dir()
+    if found is None:
+        message = "real MNIST not found: set MNIST_CNN_DATA to a folder with the four IDX files"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message + " (CI=true: tests on real data must run, not skip)")
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir):
+    from mnist_cnn.data import load_mnist
+
+    return load_mnist(mnist_dir, download=False)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    # Never read or write the developer's real cache from a test.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+
+
+def run_cli(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 600,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m mnist_cnn ARGS` in a fresh process, as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "mnist_cnn", *args], capture_output=True, text=True,
+                          env=full_env, input=input, timeout=timeout, cwd=cwd or ROOT)
+
+
+def _train_once(framework: str, runs_dir: Path, mnist_dir: Path) -> Path:
+    result = run_cli("train", "--framework", framework, "--epochs", "1", "--runs-dir", str(runs_dir),
+                     "--data-dir", str(mnist_dir))
+    assert result.returncode == 0, result.stdout + result.stderr
+    runs = [p for p in runs_dir.iterdir() if not p.name.startswith(".")]
+    assert len(runs) == 1, runs
+    run = runs[0]
+    run.joinpath("cli-output.txt").write_text(result.stdout)
+    return run
+
+
+@pytest.fixture(scope="session")
+def torch_run(tmp_path_factory, mnist_dir) -> Path:
+    """A run folder of `mnist-cnn train --framework torch --epochs 1` (recipe fast)."""
+    return _train_once("torch", tmp_path_factory.mktemp("runs-torch"), mnist_dir)
+
+
+@pytest.fixture(scope="session")
+def keras_run(tmp_path_factory, mnist_dir) -> Path:
+    """A run folder of `mnist-cnn train --framework keras --epochs 1` (recipe fast)."""
+    return _train_once("keras", tmp_path_factory.mktemp("runs-keras"), mnist_dir)
+
+
+def run_metrics(run: Path) -> dict:
+    return json.loads((run / "metrics.json").read_text())
