@@ -7,7 +7,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from mnist_cnn.architectures import (BN_EPSILON, BN_TORCH_MOMENTUM, ArchSpec, BatchNorm, Conv, Dense,
+from mnist_cnn.architectures import (ARCHITECTURES, BN_EPSILON, BN_TORCH_MOMENTUM, ArchSpec, BatchNorm, Conv, Dense,
                                      Dropout, Flatten, MaxPool, ReLU)
 from mnist_cnn.backends import ModelFileError
 from mnist_cnn.runs import temporary_path_for
@@ -64,6 +64,9 @@ def spec_from_model(model: keras.Model) -> ArchSpec:
             layers.append(Flatten())
         else:
             raise ModelFileError(f"layer {layer.name!r} ({type(layer).__name__}) is not one mnist-cnn builds")
+    known = ARCHITECTURES.get(model.name)
+    if known is not None and known.layers == tuple(layers):
+        return known  # keeps the description
     return ArchSpec(name=model.name, layers=tuple(layers))
 
 

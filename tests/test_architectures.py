@@ -1,0 +1,74 @@
+"""The two builds of every spec are the same network.
+
+Equal trainable parameters layer by layer, equal output shapes, and weights copied from the
+PyTorch model into the Keras model give the same probabilities on real test images.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from keras_impl import model_utils as keras_utils
+from mnist_cnn.architectures import ARCHITECTURES, ArchSpec, shapes, trainable_parameter_counts
+from mnist_cnn.backends import get_backend
+from mnist_cnn.weights import initial_weights
+from pytorch_impl import model_utils as torch_utils
+
+NAMES = sorted(ARCHITECTURES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameter_counts_match_layer_by_layer(name):
+    spec = ARCHITECTURES[name]
+    expected = trainable_parameter_counts(spec)
+    assert torch_utils.trainable_counts(torch_utils.build_model(spec)) == expected
+    assert keras_utils.trainable_counts(keras_utils.build_model(spec)) == expected
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_output_shapes_match_the_spec(name):
+    spec = ARCHITECTURES[name]
+    model = keras_utils.build_model(spec)
+    assert [tuple(layer.output.shape[1:]) for layer in model.layers] == shapes(spec)
+    x = torch.zeros(2, 1, 28, 28)
+    for module, shape in zip(torch_utils.build_model(spec), shapes(spec)):
+        x = module(x)
+        torch_shape = tuple(x.shape[1:])
+        assert (torch_shape[1:] + torch_shape[:1] if len(torch_shape) == 3 else torch_shape) == shape
+
+
+def _trained_looking_weights(spec: ArchSpec, seed: int):
+    """Initial weights with non-trivial biases and batch-norm statistics, so every tensor is tested."""
+    rng = np.random.default_rng(seed)
+    weights = initial_weights(spec, seed)
+    for entry in weights:
+        for key in entry:
+            if key in ("bias", "beta", "mean"):
+                entry[key] = rng.normal(0, 0.1, entry[key].shape).astype(np.float32)
+            elif key in ("gamma", "var"):
+                entry[key] = rng.uniform(0.5, 1.5, entry[key].shape).astype(np.float32)
+    return weights
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_weights_copied_from_torch_to_keras_give_the_same_probabilities(name, mnist):
+    spec = ARCHITECTURES[name]
+    torch_clf = get_backend("torch").build(spec, _trained_looking_weights(spec, seed=7))
+    weights = torch_utils.get_weights(torch_clf.model, spec)
+    keras_clf = get_backend("keras").build(spec, weights)
+    images = mnist.test_images[:500]
+    p_torch, p_keras = torch_clf.predict_proba(images), keras_clf.predict_proba(images)
+    assert p_torch.shape == (500, 10)
+    assert np.abs(p_torch - p_keras).max() < 1e-4
+    # and back again: the neutral layout survives a round trip through Keras
+    back = keras_utils.get_weights(keras_clf.model, spec)
+    for a, b in zip(weights, back):
+        assert a.keys() == b.keys()
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_spec_survives_json_and_keras_round_trip():
+    for spec in ARCHITECTURES.values():
+        assert ArchSpec.from_dict(spec.to_dict()) == spec
+        assert keras_utils.spec_from_model(keras_utils.build_model(spec)).layers == spec.layers

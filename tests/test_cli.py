@@ -1,0 +1,72 @@
+"""The command line as a user meets it: help, lazy imports, and one-line errors."""
+
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT, run_cli
+
+COMMANDS = [["train"], ["evaluate"], ["recipes"], ["runs"], ["data"], ["data", "info"], ["data", "download"], ["menu"]]
+
+
+def test_help_imports_neither_framework():
+    code = ("import sys\n"
+            "from mnist_cnn.cli import cli\n"
+            "try:\n    cli(['--help'], prog_name='mnist-cnn')\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('torch', 'tensorflow', 'keras', 'cv2', 'matplotlib') if m in sys.modules]\n"
+            "print('HEAVY', heavy)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+    assert "train" in result.stdout and "evaluate" in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_explains_itself(command):
+    result = run_cli(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage: mnist-cnn" in result.stdout and len(result.stdout.splitlines()) > 4
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--framework", "caffe"], "unknown framework 'caffe'"),
+    (["train", "--recipe", "huge"], "'huge' is not one of"),
+    (["train", "--epochs", "0"], "0 is not in the range x>=1"),
+    (["train", "--val-split", "1"], "--val-split"),
+    (["evaluate", "--model", "/no/such/model.pt"], "/no/such/model.pt: no such file"),
+    (["evaluate", "a", "--model", "b"], "not both"),
+])
+def test_bad_input_is_one_clear_line(args, message, tmp_path):
+    result = run_cli(*args, "--runs-dir", str(tmp_path)) if args[0] == "evaluate" else run_cli(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_evaluate_with_no_runs_says_what_to_do(tmp_path):
+    result = run_cli("evaluate", "--framework", "keras", "--runs-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "no complete keras run" in result.stderr and "mnist-cnn train --framework keras" in result.stderr
+
+
+def test_missing_data_offline_is_one_clear_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_cli("train", "--data-dir", str(empty), "--runs-dir", str(tmp_path / "runs"),
+                     env={"MNIST_CNN_MIRRORS": "http://127.0.0.1:9/"})
+    assert result.returncode == 1
+    assert "MNIST was not found" in result.stderr and "--data-dir" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_recipes_lists_every_recipe():
+    result = run_cli("recipes")
+    assert result.returncode == 0
+    for name in ("fast", "kids", "lab7", "tutorial", "mlp"):
+        assert name in result.stdout
+
+
+def test_runs_lists_trained_runs(torch_run):
+    result = run_cli("runs", "--runs-dir", str(torch_run.parent))
+    assert result.returncode == 0 and torch_run.name in result.stdout

@@ -1,0 +1,65 @@
+"""The shared training loop: reproducible, identical across frameworks at the start, clean on Ctrl-C."""
+
+import numpy as np
+import pytest
+
+from mnist_cnn.backends import get_backend
+from mnist_cnn.config import get_recipe
+from mnist_cnn.training import SilentListener, evaluate_classifier, train_and_save, train_model
+from mnist_cnn.weights import initial_weights
+
+QUICK = dict(epochs=1, train_limit=6000, val_split=0.1)
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_same_seed_gives_the_same_model(framework, mnist):
+    config = get_recipe("kids").with_overrides(**QUICK, seed=5)
+    first = train_model(config, framework, mnist)
+    second = train_model(config, framework, mnist)
+    images = mnist.test_images[:2000]
+    np.testing.assert_array_equal(first.classifier.predict_proba(images), second.classifier.predict_proba(images))
+    assert first.history[0]["train_loss"] == second.history[0]["train_loss"]
+    report = evaluate_classifier(first.classifier, mnist.test_images, mnist.test_labels)
+    assert report.accuracy > 0.9  # 6,000 images, one epoch: it learned something real
+
+
+def test_both_frameworks_start_from_the_same_weights(mnist):
+    spec = get_recipe("fast").spec
+    weights = initial_weights(spec, seed=3)
+    p_torch = get_backend("torch").build(spec, weights).predict_proba(mnist.test_images[:300])
+    p_keras = get_backend("keras").build(spec, weights).predict_proba(mnist.test_images[:300])
+    assert np.abs(p_torch - p_keras).max() < 1e-4
+
+
+def test_frameworks_follow_the_same_trajectory(mnist):
+    """Same data order, rates and initial weights: after an epoch the two differ only by float noise."""
+    config = get_recipe("mlp").with_overrides(epochs=1, train_limit=5000, val_split=0.1, seed=2)
+    histories = {fw: train_model(config, fw, mnist).history[0] for fw in ("torch", "keras")}
+    assert abs(histories["torch"]["train_loss"] - histories["keras"]["train_loss"]) < 0.02
+    assert abs(histories["torch"]["val_accuracy"] - histories["keras"]["val_accuracy"]) < 0.02
+
+
+class _InterruptAt(SilentListener):
+    def __init__(self, step):
+        self.step = step
+
+    def on_step(self, step, loss, accuracy):
+        if step == self.step:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_ctrl_c_leaves_no_run_and_no_temporary_files(framework, mnist, tmp_path):
+    config = get_recipe("mlp").with_overrides(epochs=1, train_limit=3000)
+    with pytest.raises(KeyboardInterrupt):
+        train_and_save(config, framework, mnist, tmp_path, _InterruptAt(step=3))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_complete_run_is_published_with_a_unique_name(mnist, tmp_path):
+    config = get_recipe("mlp").with_overrides(epochs=1, train_limit=2000, val_split=0.0)
+    first = train_and_save(config, "torch", mnist, tmp_path)
+    second = train_and_save(config, "torch", mnist, tmp_path)
+    assert first.run_dir != second.run_dir and first.run_dir.exists() and second.run_dir.exists()
+    assert first.trained.history[0]["val_accuracy"] == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.run_dir.name, second.run_dir.name])
