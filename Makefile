@@ -11,6 +11,13 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
+	@# Xvfb and xdotool drive the real OpenCV window in the camera test; installed when we can.
+	@if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing xvfb and xdotool (apt-get)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool) >/dev/null \
+	      || echo "note: could not install xvfb/xdotool; the camera window test will not run"; \
+	  else echo "note: install xvfb and xdotool to run the camera window test"; fi; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
 	$(BIN)/pip install --quiet -e ".[all,dev]"

@@ -1,0 +1,166 @@
+"""Accuracy of reading camera-like photos, next to the same digits fed directly as 28x28.
+
+    python benchmarks/camera_like_set.py --model latest --frames 600 --seed 0
+
+Generates a seeded set of camera-like frames from MNIST test digits (camera_like.py), runs
+the whole pipeline on each (frame -> digits -> prediction, as `mnist-cnn predict` does), and
+reports:
+  - per-digit accuracy: a true digit counts as read when exactly the found digit whose box
+    overlaps it best has its label (a missed digit is an error);
+  - whole-string accuracy: the frame's rows of digits are read exactly (nothing missed,
+    nothing extra, right order);
+  - the direct accuracy of the same digits given to the model as their original 28x28;
+  - errors split into missed digits, extra detections and wrong labels, and accuracy per
+    condition (shadow, ruled paper, pen width, chalkboard...).
+Writes JSON to benchmarks/results/camera_like.json (or --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from camera_like import Frame, generate  # noqa: E402
+
+from mnist_cnn.backends import get_backend  # noqa: E402
+from mnist_cnn.data import load_mnist  # noqa: E402
+from mnist_cnn.reading import Reading, read_image  # noqa: E402
+from mnist_cnn.runs import resolve_model, runs_root  # noqa: E402
+
+
+def _iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    w = min(ax + aw, bx + bw) - max(ax, bx)
+    h = min(ay + ah, by + bh) - max(ay, by)
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return inter / (aw * ah + bw * bh - inter)
+
+
+def score_frame(frame: Frame, reading: Reading) -> dict:
+    """Match true digits to found ones (best overlap, one-to-one) and count what was read."""
+    pairs = sorted(((_iou(t.box, f.box), ti, fi) for ti, t in enumerate(frame.digits)
+                    for fi, f in enumerate(reading.digits)), reverse=True)
+    matched_t, matched_f, correct = set(), set(), 0
+    wrong = []
+    for overlap, ti, fi in pairs:
+        if overlap < 0.3 or ti in matched_t or fi in matched_f:
+            continue
+        matched_t.add(ti)
+        matched_f.add(fi)
+        if reading.digits[fi].digit == frame.digits[ti].label:
+            correct += 1
+        else:
+            wrong.append((frame.digits[ti].label, reading.digits[fi].digit))
+    return {"digits": len(frame.digits), "correct": correct, "missed": len(frame.digits) - len(matched_t),
+            "extra": len(reading.digits) - len(matched_f), "wrong": wrong,
+            "string_ok": reading.rows == frame.rows}
+
+
+def run(classifier, images, labels, frames: int, seed: int, keep_failures: Path | None = None) -> dict:
+    totals = defaultdict(int)
+    by_condition: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    indices, confusions = [], defaultdict(int)
+    seconds = 0.0
+    failures = []
+    for n, frame in enumerate(generate(images, labels, frames, seed=seed)):
+        start = time.perf_counter()
+        reading = read_image(classifier, frame.image)
+        seconds += time.perf_counter() - start
+        score = score_frame(frame, reading)
+        for key in ("digits", "correct", "missed", "extra"):
+            totals[key] += score[key]
+        totals["strings"] += 1
+        totals["strings_ok"] += int(score["string_ok"])
+        for truth, got in score["wrong"]:
+            confusions[f"{truth}->{got}"] += 1
+        indices.extend(d.index for d in frame.digits)
+        names = [k for k in frame.conditions if k in ("shadow", "ruled", "table_edge", "specks", "chalkboard")]
+        names.append(f"pen={frame.conditions['pen']:+.3f}")
+        names.append("blur>1" if frame.conditions["blur"] > 1 else "blur<=1")
+        names.append(f"digits={len(frame.digits)}")
+        for name in names:
+            by_condition[name][0] += score["correct"]
+            by_condition[name][1] += score["digits"]
+        if not score["string_ok"]:
+            failures.append({"frame": n, "truth": frame.rows, "read": reading.rows, **frame.conditions})
+            if keep_failures is not None:
+                import cv2
+                keep_failures.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(keep_failures / f"frame{n:04d}-{frame.text}-{reading.text}.jpg"), frame.image)
+    direct = classifier.predict_proba(images[np.array(indices)]).argmax(axis=1)
+    direct_correct = int((direct == labels[np.array(indices)]).sum())
+    return {
+        "frames": frames, "seed": seed, "digits": totals["digits"],
+        "pipeline_per_digit_accuracy": totals["correct"] / totals["digits"],
+        "pipeline_string_accuracy": totals["strings_ok"] / totals["strings"],
+        "direct_28x28_accuracy": direct_correct / len(indices),
+        "direct_28x28_string_accuracy": None,  # filled below
+        "missed_digits": totals["missed"], "extra_detections": totals["extra"],
+        "wrong_labels": sum(confusions.values()),
+        "top_confusions": dict(sorted(confusions.items(), key=lambda kv: -kv[1])[:10]),
+        "per_condition_accuracy": {k: {"accuracy": round(c / t, 4), "digits": t}
+                                   for k, (c, t) in sorted(by_condition.items())},
+        "pipeline_ms_per_frame": 1000 * seconds / frames,
+        "failed_strings": failures[:40],
+        "_direct": direct.tolist(), "_indices": indices,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="latest")
+    parser.add_argument("--framework", default=None)
+    parser.add_argument("--runs-dir", default=None)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--frames", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(HERE / "results" / "camera_like.json"))
+    parser.add_argument("--keep-failures", default=None, help="write frames read wrongly to this folder")
+    args = parser.parse_args(argv)
+
+    path, framework, _ = resolve_model(args.model, args.framework, runs_root(args.runs_dir))
+    classifier = get_backend(framework).load(path)
+    mnist = load_mnist(args.data_dir, download=False)
+    result = run(classifier, mnist.test_images, mnist.test_labels, args.frames, args.seed,
+                 Path(args.keep_failures) if args.keep_failures else None)
+
+    # Whole-string accuracy of the direct 28x28 predictions on the same frames, for comparison.
+    direct, indices = result.pop("_direct"), result.pop("_indices")
+    ok, at = 0, 0
+    for frame in generate(mnist.test_images, mnist.test_labels, args.frames, seed=args.seed):
+        n = len(frame.digits)
+        ok += all(direct[at + i] == d.label for i, d in enumerate(frame.digits))
+        at += n
+    result["direct_28x28_string_accuracy"] = ok / args.frames
+    result.update(model=str(path), framework=framework, machine=platform.machine(),
+                  command="python benchmarks/camera_like_set.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{result['digits']} digits in {args.frames} frames (seed {args.seed}), model {path}")
+    print(f"pipeline: per-digit {100 * result['pipeline_per_digit_accuracy']:.2f}%  "
+          f"whole-string {100 * result['pipeline_string_accuracy']:.2f}%  "
+          f"({result['missed_digits']} missed, {result['extra_detections']} extra, "
+          f"{result['wrong_labels']} wrong; {result['pipeline_ms_per_frame']:.1f} ms/frame)")
+    print(f"direct 28x28: per-digit {100 * result['direct_28x28_accuracy']:.2f}%  "
+          f"whole-string {100 * result['direct_28x28_string_accuracy']:.2f}%")
+    print(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Train recipes with both frameworks exactly as `mnist-cnn train` does; record accuracy and seconds.
+
+    python -m benchmarks.recipes --recipes fast kids lab7 --frameworks torch keras
+
+Writes benchmarks/results/recipes.json and prints a Markdown table. Each (recipe, framework)
+runs in its own process (through the real CLI), so peak memory is that framework's alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .common import write_result
+
+
+def train_once(recipe: str, framework: str, extra: list[str]) -> dict:
+    with tempfile.TemporaryDirectory() as runs:
+        cmd = [sys.executable, "-m", "mnist_cnn", "train", "--framework", framework, "--recipe", recipe,
+               "--runs-dir", runs, *extra]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
+        run = next(p for p in Path(runs).iterdir() if not p.name.startswith("."))
+        summary = json.loads((run / "metrics.json").read_text())
+    summary.pop("test", None)
+    return {"recipe": recipe, "framework": framework, "command": " ".join(["mnist-cnn", *cmd[3:-2]]), **summary}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipes", nargs="+", default=["fast", "kids", "lab7"])
+    parser.add_argument("--frameworks", nargs="+", default=["torch", "keras"])
+    parser.add_argument("--name", default="recipes", help="result file name (benchmarks/results/NAME.json)")
+    parser.add_argument("extra", nargs="*", help="more options for mnist-cnn train (after --)")
+    args = parser.parse_args()
+    rows = []
+    for recipe in args.recipes:
+        for framework in args.frameworks:
+            row = train_once(recipe, framework, args.extra)
+            rows.append(row)
+            print(f"{recipe:9} {framework:6} {100 * row['test_accuracy']:.2f}%  {row['train_seconds']:.1f} s",
+                  flush=True)
+    path = write_result(args.name, {"rows": rows})
+    print("\n| recipe | framework | test accuracy | training s | images/s | peak memory MB |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['recipe']} | {row['framework']} | {100 * row['test_accuracy']:.2f}% | "
+              f"{row['train_seconds']:.1f} | {row['train_images_per_second']:,.0f} | {row['peak_memory_mb']:.0f} |")
+    print(f"\nwritten to {path}")
+
+
+if __name__ == "__main__":
+    main()
