@@ -13,8 +13,8 @@ from mnist_cnn.architectures import ArchSpec
 from mnist_cnn.config import TrainConfig
 from mnist_cnn.weights import NeutralWeights
 
-from .model_utils import build_model, set_weights
-from .test import KerasClassifier, load_classifier
+from .model_utils import build_model, get_weights, set_weights, trainable_counts
+from .test import KerasClassifier, layer_outputs, load_classifier
 from .train import KerasTrainer
 
 
@@ -35,6 +35,18 @@ class KerasBackend:
 
     def load(self, path: Path) -> KerasClassifier:
         return load_classifier(path)
+
+    # For the reports and `explain`: what happens inside the network.
+    channels_first = False  # layer_outputs gives images as (N, H, W, C)
+
+    def layer_outputs(self, classifier: KerasClassifier, images: np.ndarray) -> list[np.ndarray]:
+        return layer_outputs(classifier, images)
+
+    def weights(self, classifier: KerasClassifier) -> NeutralWeights:
+        return get_weights(classifier.model, classifier.spec)
+
+    def parameter_counts(self, classifier: KerasClassifier) -> list[int]:
+        return trainable_counts(classifier.model)
 
     def versions(self) -> dict[str, str]:
         return {"tensorflow": tf.__version__, "keras": keras.__version__}

@@ -40,6 +40,19 @@ class KerasClassifier:
         save_model(self.model, path)
 
 
+def layer_outputs(classifier: KerasClassifier, images: np.ndarray) -> list[np.ndarray]:
+    """The output of every spec layer for `images`, as Keras computes it: (N, H, W, C) or (N, F).
+
+    Calls the layers one by one (eagerly, no model.predict): model.layers[i] is spec layer i.
+    """
+    x = tf.constant(normalize(np.asarray(images))[..., None])
+    outputs = []
+    for layer in classifier.model.layers:
+        x = layer(x, training=False)
+        outputs.append(np.array(x))
+    return outputs
+
+
 def load_classifier(path: Path) -> KerasClassifier:
     model, spec = load_model(path)
     return KerasClassifier(model, spec)

@@ -60,6 +60,18 @@ class Backend(Protocol):
 
     def load(self, path: Path) -> Classifier: ...
 
+    # Looking inside a model (reports, `mnist-cnn explain`); `classifier` is one of this backend's.
+    channels_first: bool  # True: layer_outputs gives images as (N, C, H, W); False: (N, H, W, C)
+
+    def layer_outputs(self, classifier: Classifier, images: np.ndarray) -> list[np.ndarray]:
+        """The output of every spec layer for (N, 28, 28) uint8 images, in eval mode."""
+
+    def weights(self, classifier: Classifier) -> list[dict[str, np.ndarray]]:
+        """The model's weights in the neutral layout of mnist_cnn.weights."""
+
+    def parameter_counts(self, classifier: Classifier) -> list[int]:
+        """Trainable parameters per spec layer, as the framework counts them."""
+
     def versions(self) -> dict[str, str]: ...
 
 

@@ -12,8 +12,8 @@ from mnist_cnn.architectures import ArchSpec
 from mnist_cnn.config import TrainConfig
 from mnist_cnn.weights import NeutralWeights
 
-from .model_utils import build_model, set_weights
-from .test import TorchClassifier, load_classifier
+from .model_utils import build_model, get_weights, set_weights, trainable_counts
+from .test import TorchClassifier, layer_outputs, load_classifier
 from .train import TorchTrainer
 
 
@@ -35,6 +35,18 @@ class TorchBackend:
 
     def load(self, path: Path) -> TorchClassifier:
         return load_classifier(path)
+
+    # For the reports and `explain`: what happens inside the network.
+    channels_first = True  # layer_outputs gives images as (N, C, H, W)
+
+    def layer_outputs(self, classifier: TorchClassifier, images: np.ndarray) -> list[np.ndarray]:
+        return layer_outputs(classifier, images)
+
+    def weights(self, classifier: TorchClassifier) -> NeutralWeights:
+        return get_weights(classifier.model, classifier.spec)
+
+    def parameter_counts(self, classifier: TorchClassifier) -> list[int]:
+        return trainable_counts(classifier.model)
 
     def versions(self) -> dict[str, str]:
         return {"torch": torch.__version__, "torch_threads": str(torch.get_num_threads())}

@@ -35,6 +35,27 @@ class TorchClassifier:
         save_model(self.model, self.spec, path)
 
 
+def layer_outputs(classifier: TorchClassifier, images: np.ndarray) -> list[np.ndarray]:
+    """The output of every spec layer for `images`, as PyTorch computes it: (N, C, H, W) or (N, F).
+
+    Walks the Sequential one spec layer at a time (each module is one spec layer), so the
+    reports can show what the convolutions see; eval mode, as in predict_proba.
+    """
+    model = classifier.model
+    was_training = model.training
+    model.eval()
+    outputs = []
+    try:
+        with torch.inference_mode():
+            x = torch.from_numpy(normalize(np.asarray(images))).unsqueeze(1)
+            for module in model:
+                x = module(x)
+                outputs.append(x.contiguous().numpy().copy())
+    finally:
+        model.train(was_training)
+    return outputs
+
+
 def load_classifier(path: Path) -> TorchClassifier:
     model, spec = load_model(path)
     model.eval()
