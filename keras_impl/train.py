@@ -17,6 +17,8 @@ from .test import KerasClassifier
 
 
 def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
+    if config.optimizer == "adadelta":
+        return keras.optimizers.Adadelta(learning_rate=config.lr, rho=0.9, epsilon=1e-6)
     if config.optimizer == "adamw":
         return keras.optimizers.AdamW(learning_rate=config.lr, weight_decay=config.weight_decay, epsilon=1e-7)
     return keras.optimizers.Adam(learning_rate=config.lr, epsilon=1e-7)
@@ -29,7 +31,8 @@ class KerasTrainer:
         self.model = build_model(config.spec)
         set_weights(self.model, config.spec, initial)
         # The whole training set as one tensor, converted once; a batch is a gather.
-        self.x = tf.constant(normalize(images)[..., None])
+        self._x_host = normalize(images)[..., None]
+        self.x = tf.Variable(self._x_host, trainable=False)
         self.y = tf.constant(labels.astype(np.int32))
         self.optimizer = make_optimizer(config)
         self.optimizer.build(self.model.trainable_variables)
@@ -63,6 +66,10 @@ class KerasTrainer:
             seen += n
             on_step(step, loss_sum / seen, correct / seen)
         return loss_sum / seen, correct / seen
+
+    def replace_images(self, images: np.ndarray) -> None:
+        normalize(images, out=self._x_host[..., 0])  # reuses the host buffer
+        self.x.assign(self._x_host)
 
     def classifier(self) -> KerasClassifier:
         return self._classifier

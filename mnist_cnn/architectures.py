@@ -210,4 +210,38 @@ MLP = ArchSpec(
     ),
 )
 
-ARCHITECTURES: dict[str, ArchSpec] = {spec.name: spec for spec in (FAST, KIDS, LAB7, TUTORIAL, MLP)}
+ACCURATE = ArchSpec(
+    name="accurate",
+    description="wider batch-norm net, 3 conv blocks 32/64/128, dropout, linear (~105k parameters)",
+    layers=(
+        *_conv_pool_bn_relu(32, 5),
+        *_conv_pool_bn_relu(64, 3),
+        *_conv_pool_bn_relu(128, 3),
+        Flatten(),
+        Dropout(0.2),
+        Dense(10, activation=None),
+    ),
+)
+
+# pytorch/examples mnist/main.py: conv 32, conv 64, max-pool, dropout, dense 128, dropout, dense 10
+PYTORCH_EXAMPLE = ArchSpec(
+    name="pytorch-example",
+    description="the canonical PyTorch MNIST example network",
+    layers=(
+        Conv(32, 3, "valid"), Conv(64, 3, "valid"), MaxPool(2), Dropout(0.25),
+        Flatten(), Dense(128), Dropout(0.5), Dense(10, activation=None),
+    ),
+)
+
+# keras-io examples/vision/mnist_convnet.py
+KERAS_EXAMPLE = ArchSpec(
+    name="keras-example",
+    description="the Keras 'simple MNIST convnet' example network",
+    layers=(
+        Conv(32, 3, "valid"), MaxPool(2), Conv(64, 3, "valid"), MaxPool(2),
+        Flatten(), Dropout(0.5), Dense(10, activation=None),
+    ),
+)
+
+ARCHITECTURES: dict[str, ArchSpec] = {
+    spec.name: spec for spec in (FAST, KIDS, LAB7, TUTORIAL, MLP, ACCURATE, PYTORCH_EXAMPLE, KERAS_EXAMPLE)}

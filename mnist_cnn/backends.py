@@ -47,6 +47,9 @@ class Trainer(Protocol):
     def classifier(self) -> Classifier:
         """The model being trained, as a Classifier (a live view, not a copy)."""
 
+    def replace_images(self, images: np.ndarray) -> None:
+        """Train on these uint8 images (same count, same labels) from now on: an augmented epoch."""
+
 
 class Backend(Protocol):
     name: str          # "torch" | "keras"

@@ -63,9 +63,16 @@ class Mnist:
     source: str               # where it was loaded from
 
 
-def normalize(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) -> float32 (N, 28, 28), scaled and standardised; both backends use it."""
-    out = images.astype(np.float32)
+def normalize(images: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28), scaled and standardised; both backends use it.
+
+    With `out` (a float32 array of the same shape) the result is written in place, so an
+    epoch of augmented images reuses the training buffer instead of allocating a new one.
+    """
+    if out is None:
+        out = images.astype(np.float32)
+    else:
+        np.copyto(out, images, casting="unsafe")
     out *= 1.0 / 255.0
     out -= PIXEL_MEAN
     out *= 1.0 / PIXEL_STD

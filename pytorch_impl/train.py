@@ -17,7 +17,9 @@ from .test import TorchClassifier
 
 
 def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
-    # eps 1e-7 as Keras, so that both frameworks run the same update rule.
+    # Adam's eps as Keras' default and Adadelta's as PyTorch's (the canonical example), the same in both.
+    if config.optimizer == "adadelta":
+        return torch.optim.Adadelta(params, lr=config.lr, rho=0.9, eps=1e-6)
     if config.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, eps=1e-7)
     return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, eps=1e-7)
@@ -59,6 +61,10 @@ class TorchTrainer:
             seen += n
             on_step(step, loss_sum / seen, correct / seen)
         return loss_sum / seen, correct / seen
+
+    def replace_images(self, images: np.ndarray) -> None:
+        # in place: the tensor's memory is reused, no copy of the data set per epoch
+        normalize(images, out=self.x.numpy()[:, 0])
 
     def classifier(self) -> TorchClassifier:
         return TorchClassifier(self.model, self.config.spec)

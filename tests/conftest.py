@@ -56,8 +56,9 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 
 def run_cli(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 600,
             cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run `python -m mnist_cnn ARGS` in a fresh process, as a user would."""
-    full_env = {**os.environ, **(env or {})}
+    """Run `python -m mnist_cnn ARGS` in a fresh process, as a user would (data found as in CI)."""
+    found = _mnist_dir()
+    full_env = {**os.environ, **({"MNIST_CNN_DATA": str(found)} if found else {}), **(env or {})}
     return subprocess.run([sys.executable, "-m", "mnist_cnn", *args], capture_output=True, text=True,
                           env=full_env, input=input, timeout=timeout, cwd=cwd or ROOT)
 

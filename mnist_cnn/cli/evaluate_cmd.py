@@ -8,7 +8,7 @@ from .common import FRAMEWORK_CHOICE, console, data_dir_option, friendly_errors,
 
 
 @click.command()
-@click.argument("model_arg", metavar="[MODEL]", required=False)
+@click.argument("model_args", metavar="[MODEL]...", nargs=-1)
 @click.option("--model", "-m", default=None,
               help="'latest' (the newest run), a run folder, or a model file (.pt / .keras). Default: latest.")
 @click.option("--framework", "-f", type=FRAMEWORK_CHOICE, default=None,
@@ -17,21 +17,23 @@ from .common import FRAMEWORK_CHOICE, console, data_dir_option, friendly_errors,
 @data_dir_option
 @runs_dir_option
 @friendly_errors
-def evaluate(model_arg, model, framework, as_json, data_dir, runs_dir):
+def evaluate(model_args, model, framework, as_json, data_dir, runs_dir):
     """Evaluate a saved model on the 10,000 MNIST test images.
 
     Prints accuracy, per-class precision / recall / F1 with macro averages, the confusion
     matrix and the most common confusions. The accuracy equals the one printed when the
-    model was trained.
+    model was trained. Several models are evaluated as an ensemble (averaged probabilities).
 
     \b
     Examples:
       mnist-cnn evaluate --framework keras --model latest
       mnist-cnn evaluate runs/20261121-120000-torch-fast
       mnist-cnn evaluate path/to/model.pt
+      mnist-cnn evaluate runs/*-torch-accurate          # an ensemble of those runs
     """
     from .. import workflows
 
-    if model_arg and model:
+    if model_args and model:
         raise click.UsageError("give the model either as an argument or with --model, not both")
-    workflows.evaluate(model_arg or model or "latest", framework, console(), data_dir, runs_dir, as_json)
+    models = list(model_args) or [model or "latest"]
+    workflows.evaluate(models, framework, console(), data_dir, runs_dir, as_json)

@@ -26,10 +26,13 @@ RECIPE_HELP = "; ".join(f"{name}: {note}" for name, note in RECIPE_NOTES.items()
               help="Override the label smoothing.")
 @click.option("--train-limit", type=click.IntRange(min=1), default=None,
               help="Train on only the first N training images (quick experiments).")
+@click.option("--ensemble", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Train N models (seeds S, S+1, ...), each its own run, and report their averaged "
+                   "predictions; recorded in an extra '<...>-ensembleN' folder.")
 @data_dir_option
 @runs_dir_option
 @friendly_errors
-def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoothing, train_limit,
+def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoothing, train_limit, ensemble,
           data_dir, runs_dir):
     """Train a recipe on MNIST, test it, and save a run folder.
 
@@ -42,9 +45,10 @@ def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoo
       mnist-cnn train                          # PyTorch, recipe "fast"
       mnist-cnn train -f keras -r kids
       mnist-cnn train -r lab7 --epochs 5 --seed 1
+      mnist-cnn train -r accurate --ensemble 5     # five seeds, averaged
     """
     from .. import workflows
 
     overrides = dict(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, val_split=val_split,
                      label_smoothing=label_smoothing, train_limit=train_limit)
-    workflows.train(framework, recipe, overrides, console(), data_dir, runs_dir)
+    workflows.train(framework, recipe, overrides, console(), data_dir, runs_dir, ensemble=ensemble)
