@@ -63,3 +63,17 @@ def test_a_complete_run_is_published_with_a_unique_name(mnist, tmp_path):
     assert first.run_dir != second.run_dir and first.run_dir.exists() and second.run_dir.exists()
     assert first.trained.history[0]["val_accuracy"] == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.run_dir.name, second.run_dir.name])
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_augmented_training_runs_and_learns(framework, mnist):
+    config = get_recipe("accurate").with_overrides(epochs=2, train_limit=3000, val_split=0.05)
+    trained = train_model(config, framework, mnist)
+    assert trained.history[1]["train_loss"] < trained.history[0]["train_loss"]
+    assert trained.history[-1]["val_accuracy"] > 0.8
+
+
+def test_step_schedule_multiplies_the_rate_each_epoch(mnist):
+    config = get_recipe("pytorch-example").with_overrides(epochs=3, train_limit=640, lr=1.0)
+    history = train_model(config, "torch", mnist).history
+    assert [round(row["lr"], 6) for row in history] == [1.0, 0.7, 0.49]
