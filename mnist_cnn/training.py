@@ -208,6 +208,11 @@ def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
             "model_bytes": model_file.stat().st_size,
             "peak_memory_mb": peak_memory_mb(),
         }
+        # Every run gets its learning curves and confusion matrix as pictures (plots/),
+        # drawn after peak_memory_mb was read so that plotting does not count as training.
+        # Imported here: matplotlib is loaded only once a model has been trained.
+        from .run_report import PLOTS, write_training_figures
+        write_training_figures(staging / PLOTS, trained.history, report, display_name(backend.name))
         # metrics.json is written last: its presence marks a complete run.
         runs.write_json(staging / "metrics.json", {**summary, "test": report.to_dict()})
         final = runs.publish_run(staging, root, backend.name, config.recipe)

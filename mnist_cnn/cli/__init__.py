@@ -11,6 +11,8 @@ import click
 from .. import __version__
 from .data_cmd import data
 from .evaluate_cmd import evaluate
+from .explain_cmd import explain
+from .report_cmd import report
 from .listing_cmd import recipes, runs
 from .menu_cmd import menu
 from .train_cmd import train
@@ -27,6 +29,7 @@ def cli():
       mnist-cnn train                     train the default recipe with PyTorch
       mnist-cnn train --framework keras   the same network, trained by Keras
       mnist-cnn evaluate --model latest   full report on the 10,000 test images
+      mnist-cnn report                    figures of the latest run, with report.md
       mnist-cnn menu                      the interactive menu
 
     Data: $MNIST_CNN_DATA or --data-dir points at a local copy of MNIST; runs go to
@@ -34,7 +37,7 @@ def cli():
     """
 
 
-for command in (train, evaluate, recipes, runs, data, menu):
+for command in (train, evaluate, report, explain, recipes, runs, data, menu):
     cli.add_command(command)
 
 
