@@ -73,10 +73,17 @@ def ask_int(session: Session, prompt: str, default: int) -> int:
 
 
 def choose_framework(session: Session) -> None:
-    answer = choose(session, "Choose the framework", [("1", "PyTorch"), ("2", "TensorFlow/Keras"), ("q", "quit")])
-    if answer == "q":
-        raise MenuExit("Bye.")
-    session.framework = {"1": "torch", "2": "keras"}[answer]
+    while True:
+        answer = choose(session, "Choose the framework", [("1", "PyTorch"), ("2", "TensorFlow/Keras"),
+                                                          ("3", "both frameworks, side by side"), ("q", "quit")])
+        if answer == "q":
+            raise MenuExit("Bye.")
+        if answer != "3":
+            session.framework = {"1": "torch", "2": "keras"}[answer]
+            return
+        from .menu_compare import side_by_side  # imports this module: loaded on first use
+
+        side_by_side(session)  # a comparison, then the framework choice again
 
 
 def choose_model(session: Session) -> bool:

@@ -27,7 +27,7 @@ def confusion() -> np.ndarray:
 
 
 def test_importing_the_figure_modules_does_not_load_matplotlib():
-    code = ("import sys, mnist_cnn.figures, mnist_cnn.figures_model, mnist_cnn.run_report\n"
+    code = ("import sys, mnist_cnn.figures, mnist_cnn.figures_model, mnist_cnn.run_report, mnist_cnn.comparison\n"
             "print('MPL', 'matplotlib' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "MPL False" in result.stdout, result.stdout + result.stderr

@@ -22,7 +22,7 @@ def test_end_of_input_leaves_cleanly(tmp_path, mnist_dir):
 def test_invalid_answers_re_prompt_then_quit(tmp_path, mnist_dir):
     result = menu("7\nhello\nq\n", tmp_path, mnist_dir)
     assert result.returncode == 0
-    assert result.stdout.count("Please answer one of: 1, 2, q.") == 2 and "Bye." in result.stdout
+    assert result.stdout.count("Please answer one of: 1, 2, 3, q.") == 2 and "Bye." in result.stdout
 
 
 def test_reuse_latest_model_and_evaluate_on_the_test_set(torch_run, mnist_dir):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from .compare_cmd import compare
 from .data_cmd import data
 from .evaluate_cmd import evaluate
 from .explain_cmd import explain
@@ -29,6 +30,7 @@ def cli():
       mnist-cnn train                     train the default recipe with PyTorch
       mnist-cnn train --framework keras   the same network, trained by Keras
       mnist-cnn evaluate --model latest   full report on the 10,000 test images
+      mnist-cnn compare                   both frameworks trained and compared side by side
       mnist-cnn report                    figures of the latest run, with report.md
       mnist-cnn menu                      the interactive menu
 
@@ -37,7 +39,7 @@ def cli():
     """
 
 
-for command in (train, evaluate, report, explain, recipes, runs, data, menu):
+for command in (train, evaluate, compare, report, explain, recipes, runs, data, menu):
     cli.add_command(command)
 
 

@@ -1,0 +1,118 @@
+"""`mnist-cnn compare`: train one recipe in both frameworks (or take two runs) and set them side by side.
+
+Each framework trains in a fresh Python process of its own, one after the other, so that
+neither's memory (PyTorch and TensorFlow each hold hundreds of MB) counts in the other's
+peak and they do not share the CPU. Linux hands a parent's peak memory on to a child
+across exec, so this process starts the children before it loads any data or framework.
+The core already gives both frameworks the same split, batch order, learning rates and
+initial weights; the children are given the same recipe and overrides.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from . import comparison
+from .backends import display_name
+from .config import get_recipe
+from .runs import new_run, runs_root
+from .workflows import load_data
+
+
+class CompareError(Exception):
+    """Training in a child process failed; the child has already printed why."""
+
+
+def child_main() -> None:
+    """Entry point of a training child: `python -c ... RESULT_FILE ARGS_JSON`.
+
+    Trains like `mnist-cnn train` (same progress display, same errors) and writes the run
+    folder's path to RESULT_FILE for the parent.
+    """
+    import click
+
+    from . import workflows
+    from .cli.common import console, friendly_errors
+
+    result_file, args = sys.argv[1], json.loads(sys.argv[2])
+    try:
+        outcome = friendly_errors(workflows.train)(
+            args["framework"], args["recipe"], args["overrides"], console(), args["data_dir"], args["runs_dir"])
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    Path(result_file).write_text(str(outcome.run_dir))
+
+
+def train_in_child(framework: str, recipe: str, overrides: dict, data_dir: Optional[str], root: Path,
+                   console: Console) -> Path:
+    console.rule(f"[bold]{display_name(framework)}[/] (a process of its own)")
+    with tempfile.TemporaryDirectory(prefix="mnist-cnn-compare-") as scratch:
+        result_file = Path(scratch) / "run.txt"
+        args = {"framework": framework, "recipe": recipe, "overrides": overrides, "data_dir": data_dir,
+                "runs_dir": str(root)}
+        # The child's output goes straight to this terminal: its live progress shows as usual.
+        code = subprocess.call([sys.executable, "-c", "from mnist_cnn.side_by_side import child_main; child_main()",
+                                str(result_file), json.dumps(args)])
+        if code == 130:
+            raise KeyboardInterrupt
+        if code != 0 or not result_file.is_file():
+            raise CompareError(f"training with {display_name(framework)} failed (exit code {code}); "
+                               f"its message is above")
+        return Path(result_file.read_text())
+
+
+def train_both(recipe: str, overrides: dict, data_dir: Optional[str], root: Path, console: Console) -> list[Path]:
+    get_recipe(recipe).with_overrides(**overrides)  # bad values fail here, before any training
+    return [train_in_child(framework, recipe, overrides, data_dir, root, console) for framework in ("torch", "keras")]
+
+
+def result_table(result: dict) -> Table:
+    a, b = result["models"]
+    table = Table(title=result["title"], show_edge=False)
+    table.add_column("")
+    table.add_column(a["label"], justify="right")
+    table.add_column(b["label"], justify="right")
+    for key, label, decimals in comparison.ROWS:
+        table.add_row(label, comparison.format_cell(a[key], decimals), comparison.format_cell(b[key], decimals))
+    table.add_section()
+    for label, count in comparison.agreement_rows(result):
+        table.add_row(label, f"{count:,}", "", style="dim" if label == "test images" else None)
+    return table
+
+
+def compare(console: Console, recipe: str, overrides: dict, runs: Optional[Sequence[str]] = None,
+            out: Optional[str] = None, data_dir: Optional[str] = None, runs_dir: Optional[str] = None) -> Path:
+    """Train both frameworks (or take `runs`), compare, write the comparison folder; return it."""
+    root = runs_root(runs_dir)
+    trained_here = not runs
+    if trained_here:
+        runs = [str(path) for path in train_both(recipe, overrides, data_dir, root, console)]
+        console.rule("[bold]Comparison[/]")
+    data = load_data(data_dir, console)
+    console.print("Evaluating both models on the 10,000 test images and timing their inference…")
+    a, b = (comparison.load_compared(run, root) for run in runs)
+    result = comparison.compare_models(a, b, data, trained_here=trained_here)
+    name = a.summary["recipe"] if a.summary["recipe"] == b.summary["recipe"] else \
+        f"{a.summary['recipe']}-vs-{b.summary['recipe']}"
+    if out is not None:
+        folder = Path(out).expanduser()
+        comparison.write_comparison(result, a, b, folder)
+    else:
+        # Assembled in a hidden folder and renamed when complete, like a run.
+        with new_run(root, "compare", name) as staging:
+            comparison.write_comparison(result, a, b, staging)
+            folder = comparison.publish_compare_folder(staging, root, name)
+    console.print(result_table(result))
+    console.print(f"McNemar's exact test: {comparison.verdict(result)}")
+    console.print(f"Comparison written to [bold]{folder}[/]: compare.md, compare.json, "
+                  f"{', '.join(result['figures'])}")
+    return folder
