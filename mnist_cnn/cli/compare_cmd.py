@@ -16,7 +16,8 @@ from .common import console, data_dir_option, friendly_errors, runs_dir_option
 @click.option("--train-limit", type=click.IntRange(min=1), default=None,
               help="Train on only the first N training images (quick experiments).")
 @click.option("--runs", "runs", nargs=2, metavar="RUN_A RUN_B", default=None,
-              help="Compare two existing run folders instead of training ('latest' is not accepted here).")
+              help="Compare two existing run folders instead of training (any two runs: two frameworks, "
+                   "two recipes or two seeds).")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Folder for the comparison. Default: <runs dir>/compare-<time>-<recipe>/.")
 @data_dir_option
