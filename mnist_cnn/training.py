@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from .architectures import trainable_parameter_counts
 from .backends import Classifier, display_name, get_backend
 from .config import TrainConfig
 from .data import Mnist
+from .augment import augment_epoch
 from .schedules import Plateau, one_cycle
 from .weights import initial_weights
 
@@ -103,8 +104,13 @@ class TrainOutcome:
 
 
 def train_model(config: TrainConfig, framework: str, data: Mnist,
-                listener: Optional[TrainListener] = None) -> TrainedModel:
-    """Train `config` with one framework; no files written (see `train_and_save`)."""
+                listener: Optional[TrainListener] = None,
+                after_epoch: Optional[Callable[[int, Classifier], bool]] = None) -> TrainedModel:
+    """Train `config` with one framework; no files written (see `train_and_save`).
+
+    `after_epoch(epoch, classifier)` runs after each epoch, outside the timed part (the
+    benchmarks score the model there); returning True stops training early.
+    """
     config.validate()
     listener = listener or SilentListener()
     backend = get_backend(framework)
@@ -124,6 +130,8 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
     })
     history: list[dict] = []
     train_seconds = 0.0
+    augmentation = config.augmentation
+    augmented = np.empty_like(train_x) if augmentation else None
     loop_start = time.perf_counter()
     for epoch in range(config.epochs):
         listener.on_epoch_start(epoch)
@@ -132,11 +140,14 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
             def lr_at(step: int) -> float:
                 return one_cycle(first_step + step, total_steps, config.lr)
         else:
-            current = plateau.lr
+            current = plateau.lr * (config.step_gamma ** epoch if config.schedule == "step" else 1.0)
 
             def lr_at(step: int) -> float:
                 return current
         epoch_start = time.perf_counter()
+        if augmentation:
+            # Augmenting is part of training, so it is inside the timed epoch.
+            trainer.replace_images(augment_epoch(train_x, augmentation, config.seed, epoch, out=augmented))
         loss, acc = trainer.train_epoch(epoch_batches(len(train_x), config.batch_size, config.seed, epoch),
                                         lr_at, listener.on_step)
         step_seconds = time.perf_counter() - epoch_start
@@ -153,6 +164,8 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
         row["seconds"] = time.perf_counter() - epoch_start
         history.append(row)
         listener.on_epoch_end(row)
+        if after_epoch is not None and after_epoch(epoch, trainer.classifier()):
+            break
     return TrainedModel(trainer.classifier(), history, train_seconds, time.perf_counter() - loop_start,
                         len(train_x), len(val_x))
 
