@@ -122,6 +122,8 @@ def compare_models(a: ComparedModel, b: ComparedModel, data: Mnist, trained_here
         raise ValueError(f"both runs are {a.run_dir}: give two different runs to compare")
     _labels(a, b)
     images, labels = data.test_images, data.test_labels
+    # On a shared machine the other processes decide much of the timing: record how busy it was.
+    load_before = os.getloadavg()[0]
     proba = [predict_proba_batched(m.classifier, images) for m in (a, b)]
     reports = [metrics.report(labels, p) for p in proba]
     timings = [t.to_dict() for t in measure_inference([a.classifier, b.classifier], images)]
@@ -133,7 +135,8 @@ def compare_models(a: ComparedModel, b: ComparedModel, data: Mnist, trained_here
         "title": f"{a.label} vs {b.label}",
         "trained_by_compare": trained_here,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count()},
+        "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count(),
+                    "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]},
         "models": [model_row(m, r, t) for m, r, t in zip((a, b), reports, timings)],
         "agreement": agree,
         "timing_method": method,
@@ -165,11 +168,13 @@ def verdict(result: dict) -> str:
 def to_markdown(result: dict) -> str:
     a, b = result["models"]
     method = result["timing_method"]
+    load = result["machine"]["load_average_1min"]
     lines = [f"# {result['title']}", ""]
     if result["trained_by_compare"]:
         lines += ["Both models were trained by `mnist-cnn compare` with the same architecture, initial "
-                  "weights, train/validation split, batch order and learning rates, each framework in "
-                  "a process of its own (so peak memory is each framework's own).", ""]
+                  "weights, train/validation split, batch order, augmentation (if the recipe has any) and "
+                  "learning rates, each framework in a process of its own (so peak memory is each "
+                  "framework's own).", ""]
     lines += [f"| | {a['label']} | {b['label']} |", "|---|---:|---:|"]
     for key, label, decimals in ROWS:
         lines.append(f"| {label} | {format_cell(a[key], decimals)} | {format_cell(b[key], decimals)} |")
@@ -187,7 +192,9 @@ def to_markdown(result: dict) -> str:
               f"{method['rounds']} rounds, so that both saw the same background load. Each framework "
               f"uses its default number of threads. Training figures come from each run's "
               f"metrics.json. Runs: `{a['run']}` and `{b['run']}`. Machine: {result['machine']['platform']}, "
-              f"{result['machine']['cpu_count']} CPU(s).", ""]
+              f"{result['machine']['cpu_count']} CPU(s), load average {load[0]:.2f} before and {load[1]:.2f} "
+              f"after the inference timing (above the CPU count, other processes were competing for "
+              f"the CPUs).", ""]
     return "\n".join(lines)
 
 

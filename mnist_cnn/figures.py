@@ -18,8 +18,11 @@ import numpy as np
 from .runs import atomic_write_bytes
 
 DPI = 100
-# One colour per model in the side-by-side figures (matplotlib's first two default colours).
+# One colour per model in the side-by-side figures (matplotlib's first two default colours),
+# and a thinner line with smaller markers for the second: two frameworks trained alike often
+# draw the same curve, and the first must still show under the second.
 MODEL_COLOURS = ("#1f77b4", "#ff7f0e")
+MODEL_LINES = ({"marker": "o", "linewidth": 3.0, "markersize": 8}, {"marker": "s", "linewidth": 1.3, "markersize": 4})
 
 
 def new_figure(width: float, height: float):
@@ -52,15 +55,15 @@ def history_column(history: Sequence[dict], key: str) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
-def _plot_history(axes_loss, axes_acc, history: Sequence[dict], label: str, colour: str) -> None:
+def _plot_history(axes_loss, axes_acc, history: Sequence[dict], label: str, colour: str, line: dict) -> None:
     epochs = history_column(history, "epoch")
     for key, style, kind in (("train", "-", "training"), ("val", "--", "validation")):
         loss, acc = history_column(history, f"{key}_loss"), history_column(history, f"{key}_accuracy")
         if np.all(np.isnan(loss)):
             continue  # no validation set in this run
         name = f"{label} {kind}".strip()
-        axes_loss.plot(epochs, loss, style, marker="o", color=colour, label=name)
-        axes_acc.plot(epochs, 100 * acc, style, marker="o", color=colour, label=name)
+        axes_loss.plot(epochs, loss, style, color=colour, label=name, **line)
+        axes_acc.plot(epochs, 100 * acc, style, color=colour, label=name, **line)
 
 
 def _decorate_curves(figure, axes_loss, axes_acc, epochs: int, title: str) -> None:
@@ -79,7 +82,7 @@ def training_curves(history: Sequence[dict], path: Path, title: str = "Training 
     """Loss and accuracy per epoch, training (solid) against validation (dashed)."""
     figure = new_figure(10, 4)
     axes_loss, axes_acc = figure.subplots(1, 2)
-    _plot_history(axes_loss, axes_acc, history, "", MODEL_COLOURS[0])
+    _plot_history(axes_loss, axes_acc, history, "", MODEL_COLOURS[0], {"marker": "o"})
     _decorate_curves(figure, axes_loss, axes_acc, len(history), title)
     return save_png(figure, path)
 
@@ -89,8 +92,8 @@ def training_curves_compared(histories: Sequence[tuple[str, Sequence[dict]]], pa
     """Several models' curves on one chart: one colour per model, solid training, dashed validation."""
     figure = new_figure(11, 4.5)
     axes_loss, axes_acc = figure.subplots(1, 2)
-    for (label, history), colour in zip(histories, MODEL_COLOURS):
-        _plot_history(axes_loss, axes_acc, history, label, colour)
+    for (label, history), colour, line in zip(histories, MODEL_COLOURS, MODEL_LINES):
+        _plot_history(axes_loss, axes_acc, history, label, colour, line)
     _decorate_curves(figure, axes_loss, axes_acc, max(len(h) for _, h in histories), title)
     return save_png(figure, path)
 
