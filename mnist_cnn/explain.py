@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .architectures import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Layer, MaxPool, ReLU
-from .backends import FRAMEWORKS, BackendUnavailable, display_name, get_backend
+from .backends import FRAMEWORKS, BackendUnavailable, get_backend
 from .config import get_recipe
 
 # Hand-made 3x3 kernels of the classic first lesson. Each output pixel is the sum of the
