@@ -162,17 +162,24 @@ def latest_run(root: Path, framework: Optional[str] = None) -> Optional[Path]:
 
 
 def sniff_model_format(path: Path) -> str:
-    """"torch", "keras" or raise ModelFileError: decided by the file's content, not its name."""
+    """"torch", "keras", an exported format (see deploy/formats.py) or raise ModelFileError:
+    decided by the file's content, not its name."""
     if not path.exists():
         raise ModelFileError(f"{path}: no such file")
     if path.is_dir():
         raise ModelFileError(f"{path}: is a folder, not a model file (a run folder holds model.pt or model.keras)")
+    from .deploy.formats import sniff_exported  # local: keeps `import runs` light
+
+    exported = sniff_exported(path)
+    if exported:
+        return exported
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelFileError(
-            f"{path}: not a model file: expected a PyTorch .pt or Keras .keras archive ({exc})") from None
+            f"{path}: not a model file: expected a PyTorch .pt or Keras .keras archive, or an .onnx / .tflite / "
+            f".int8.pt / .torchscript.pt / .pt2 file written by `mnist-cnn export` ({exc})") from None
     if "config.json" in names and any(n.endswith("model.weights.h5") for n in names):
         return "keras"
     if any(n.endswith("/data.pkl") for n in names):
@@ -181,7 +188,11 @@ def sniff_model_format(path: Path) -> str:
 
 
 def resolve_model(model: str, framework: Optional[str], root: Path) -> tuple[Path, str, Optional[Path]]:
-    """`--model latest|RUN_DIR|FILE` -> (model file, framework, run folder or None).
+    """`--model latest|RUN_DIR|FILE` -> (model file, format, run folder or None).
+
+    The format is "torch" or "keras" for a framework model (a backend loads it), or an
+    exported format ("onnx", "tflite", "torch-int8", ...): load any of them with
+    mnist_cnn.deploy.load_any_classifier(path, format).
 
     The framework is read from the file itself; a `--framework` that disagrees is an error
     naming both, so a user never evaluates a model with the wrong backend by accident.
@@ -208,7 +219,9 @@ def resolve_model(model: str, framework: Optional[str], root: Path) -> tuple[Pat
             run_dir = given.parent if (given.parent / "config.json").is_file() else None
             path = given
     found = sniff_model_format(path)
-    if wanted and found != wanted:
+    from .deploy.formats import format_framework  # exported formats: compare their framework
+
+    if wanted and format_framework(found) not in (None, wanted):
         raise ModelFileError(f"{path}: is a {found} model, but --framework {wanted} was given "
                              f"(expected a {MODEL_SUFFIXES[wanted]} file)")
     return path, found, run_dir
