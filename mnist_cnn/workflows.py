@@ -13,6 +13,7 @@ from rich.console import Console
 from . import data as data_module
 from .backends import display_name, get_backend
 from .config import get_recipe
+from .deploy import load_any_classifier
 from .metrics import Report
 from .progress import DownloadDisplay, TrainDisplay
 from .reporting import print_report
@@ -58,11 +59,13 @@ class Evaluation:
 def evaluate(model: str, framework: Optional[str], console: Console, data_dir: Optional[str] = None,
              runs_dir: Optional[str] = None, as_json: bool = False) -> Evaluation:
     path, found, run_dir = resolve_model(model, framework, runs_root(runs_dir))
-    classifier = get_backend(found).load(path)
+    classifier = load_any_classifier(path, found)  # exported files too
+    found = classifier.framework  # an exported file says which framework trained it
     mnist = load_data(data_dir, console)
     report = evaluate_classifier(classifier, mnist.test_images, mnist.test_labels)
     if as_json:
         console.print_json(json.dumps({"model": str(path), "framework": found, **report.to_dict()}))
     else:
-        print_report(report, console, title=f"{display_name(found)} model {path}")
+        runtime = getattr(classifier, "runtime", None)  # exported formats say what ran them
+        print_report(report, console, title=f"{display_name(found)} model {path}" + (f" ({runtime})" if runtime else ""))
     return Evaluation(report, path, found)

@@ -12,10 +12,12 @@ from .. import __version__
 from .compare_cmd import compare
 from .data_cmd import data
 from .evaluate_cmd import evaluate
+from .export_cmd import export
 from .explain_cmd import explain
 from .report_cmd import report
 from .listing_cmd import recipes, runs
 from .menu_cmd import menu
+from .onnx_compare_cmd import onnx_compare
 from .train_cmd import train
 
 
@@ -41,6 +43,8 @@ def cli():
 
 for command in (train, evaluate, compare, report, explain, recipes, runs, data, menu):
     cli.add_command(command)
+cli.add_command(export)  # deploy-ready models (mnist_cnn/deploy)
+cli.add_command(onnx_compare)
 
 
 def main() -> None:
