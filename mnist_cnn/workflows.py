@@ -14,6 +14,7 @@ from . import data as data_module
 from .backends import display_name, get_backend
 from .config import get_recipe
 from .deploy import load_any_classifier
+from .ensemble import EnsembleClassifier, train_ensemble
 from .metrics import Report
 from .progress import DownloadDisplay, TrainDisplay
 from .reporting import print_report
@@ -30,16 +31,28 @@ def load_data(data_dir: Optional[str], console: Console) -> data_module.Mnist:
 
 
 def train(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str] = None,
-          runs_dir: Optional[str] = None) -> TrainOutcome:
+          runs_dir: Optional[str] = None, ensemble: int = 1) -> TrainOutcome:
     config = get_recipe(recipe).with_overrides(**overrides)
     get_backend(framework)  # fail on a missing framework before loading any data
     mnist = load_data(data_dir, console)
     display = TrainDisplay(console)
     try:
-        outcome = train_and_save(config, framework, mnist, runs_root(runs_dir), display,
-                                 command=" ".join(sys.argv))
+        if ensemble > 1:
+            result = train_ensemble(config, framework, mnist, runs_root(runs_dir), ensemble, display,
+                                    command=" ".join(sys.argv))
+        else:
+            outcome = train_and_save(config, framework, mnist, runs_root(runs_dir), display,
+                                     command=" ".join(sys.argv))
     finally:
         display.close()
+    if ensemble > 1:
+        for member in result.members:
+            console.print(f"  member {member.run_dir.name}: {100 * member.report.accuracy:.2f}% "
+                          f"in {member.summary['train_seconds']:.1f} s")
+        console.print(f"[bold green]Ensemble of {ensemble}: test accuracy {100 * result.report.accuracy:.2f}%[/] "
+                      f"({result.report.correct:,}/{result.report.total:,})")
+        console.print(f"Ensemble written to [bold]{result.folder}[/] (members: the runs above)")
+        return result.members[-1]
     summary = outcome.summary
     console.print(
         f"[bold green]Test accuracy {100 * outcome.report.accuracy:.2f}%[/] "
@@ -56,16 +69,23 @@ class Evaluation:
     framework: str
 
 
-def evaluate(model: str, framework: Optional[str], console: Console, data_dir: Optional[str] = None,
+def evaluate(model: str | list[str], framework: Optional[str], console: Console, data_dir: Optional[str] = None,
              runs_dir: Optional[str] = None, as_json: bool = False) -> Evaluation:
-    path, found, run_dir = resolve_model(model, framework, runs_root(runs_dir))
-    classifier = load_any_classifier(path, found)  # exported files too
-    found = classifier.framework  # an exported file says which framework trained it
+    """Evaluate one model, or the average of several (an ensemble), on the test set."""
+    models = [model] if isinstance(model, str) else list(model)
+    resolved = [resolve_model(m, framework, runs_root(runs_dir)) for m in models]
+    classifiers = [load_any_classifier(path, found) for path, found, _ in resolved]  # exported files too
+    classifier = classifiers[0] if len(classifiers) == 1 else EnsembleClassifier(classifiers)
+    path, found = resolved[0][0], classifier.framework  # an exported file says which framework trained it
     mnist = load_data(data_dir, console)
     report = evaluate_classifier(classifier, mnist.test_images, mnist.test_labels)
+    names = [str(p) for p, _, _ in resolved]
     if as_json:
-        console.print_json(json.dumps({"model": str(path), "framework": found, **report.to_dict()}))
-    else:
+        console.print_json(json.dumps({"model": names[0] if len(names) == 1 else names, "framework": found,
+                                       **report.to_dict()}))
+    elif len(names) == 1:
         runtime = getattr(classifier, "runtime", None)  # exported formats say what ran them
         print_report(report, console, title=f"{display_name(found)} model {path}" + (f" ({runtime})" if runtime else ""))
+    else:
+        print_report(report, console, title=f"Ensemble of {len(names)} models: " + ", ".join(names))
     return Evaluation(report, path, found)
