@@ -20,6 +20,7 @@ import numpy as np
 
 from .architectures import ArchSpec
 from .config import TrainConfig
+from .runtime import Runtime, World
 
 StepCallback = Callable[[int, float, float], None]  # (step in epoch, running loss, running accuracy)
 
@@ -51,13 +52,38 @@ class Trainer(Protocol):
         """Train on these uint8 images (same count, same labels) from now on: an augmented epoch."""
 
 
+class Engine(Protocol):
+    """A framework's own distributed engine as one process sees it (PyTorch: a DDP process
+    group; Keras: a tf.distribute strategy), or just the device of a single process."""
+
+    runtime: Runtime
+
+    def barrier(self) -> None:
+        """Wait until every process of the run gets here (nothing to wait for in a single process)."""
+
+    def close(self) -> None: ...
+
+    @staticmethod
+    def communication_failure(exc: BaseException) -> Optional[str]:
+        """One line saying how talking to the other processes failed, or None if `exc` is not that."""
+
+
 class Backend(Protocol):
     name: str          # "torch" | "keras"
     display_name: str  # "PyTorch" | "TensorFlow/Keras"
     model_suffix: str  # ".pt" | ".keras"
 
     def create_trainer(self, config: TrainConfig, images: np.ndarray, labels: np.ndarray,
-                       initial_weights: list[dict[str, np.ndarray]]) -> Trainer: ...
+                       initial_weights: list[dict[str, np.ndarray]],
+                       runtime: Optional[Runtime] = None) -> Trainer:
+        """A trainer on `runtime`'s device and precision, one replica of its run; None: the CPU, fp32."""
+
+    def start_engine(self, device: str, precision: str, world: World = World(), timeout_s: float = 300.0) -> Engine:
+        """Resolve `--device` / `--precision` (DeviceError if unavailable) and, in a multi-process
+        `world`, join the other processes (DistributedError if that fails within `timeout_s`)."""
+
+    def on_device(self, classifier: Classifier, device: str) -> Classifier:
+        """The same model, running its inference on `device`."""
 
     def build(self, spec: ArchSpec, weights: Optional[list[dict[str, np.ndarray]]] = None) -> Classifier: ...
 

@@ -26,6 +26,7 @@ from .backends import Classifier, display_name, get_backend
 from .config import TrainConfig
 from .data import Mnist
 from .augment import augment_epoch
+from .runtime import Runtime
 from .schedules import Plateau, one_cycle
 from .weights import initial_weights
 
@@ -105,7 +106,8 @@ class TrainOutcome:
 
 def train_model(config: TrainConfig, framework: str, data: Mnist,
                 listener: Optional[TrainListener] = None,
-                after_epoch: Optional[Callable[[int, Classifier], bool]] = None) -> TrainedModel:
+                after_epoch: Optional[Callable[[int, Classifier], bool]] = None,
+                runtime: Optional[Runtime] = None) -> TrainedModel:
     """Train `config` with one framework; no files written (see `train_and_save`).
 
     `after_epoch(epoch, classifier)` runs after each epoch, outside the timed part (the
@@ -118,7 +120,9 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
     train_x, train_y = data.train_images[split.train_index], data.train_labels[split.train_index]
     val_x, val_y = data.train_images[split.val_index], data.train_labels[split.val_index]
 
-    trainer = backend.create_trainer(config, train_x, train_y, initial_weights(config.spec, config.seed))
+    # runtime: the device, precision and replicas (None: this CPU, fp32, one process)
+    trainer = backend.create_trainer(config, train_x, train_y, initial_weights(config.spec, config.seed),
+                                     **({"runtime": runtime} if runtime is not None else {}))
     steps_per_epoch = math.ceil(len(train_x) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     plateau = Plateau(config.lr, config.plateau_patience, config.plateau_factor, config.min_lr)
@@ -177,7 +181,8 @@ def peak_memory_mb() -> float:
 
 
 def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
-                   listener: Optional[TrainListener] = None, command: str = "") -> TrainOutcome:
+                   listener: Optional[TrainListener] = None, command: str = "",
+                   runtime: Optional[Runtime] = None) -> TrainOutcome:
     """Train, test on the 10,000 test images, and publish a complete run folder.
 
     Nothing is left behind if this is interrupted: the run is assembled in a hidden
@@ -186,7 +191,7 @@ def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
     listener = listener or SilentListener()
     backend = get_backend(framework)
     with runs.new_run(root, backend.name, config.recipe) as staging:
-        trained = train_model(config, framework, data, listener)
+        trained = train_model(config, framework, data, listener, runtime=runtime)
         listener.on_test()
         report = evaluate_classifier(trained.classifier, data.test_images, data.test_labels)
         model_file = runs.model_path(staging, backend.name)
@@ -201,6 +206,7 @@ def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
             "n_train": trained.n_train,
             "n_val": trained.n_val,
             "versions": versions,
+            "runtime": (runtime or Runtime()).to_dict(),  # device, precision, processes: where it ran
             "machine": {"platform": platform.platform(), "processor": platform.machine(),
                         "cpu_count": os.cpu_count()},
             "command": command,
@@ -220,6 +226,8 @@ def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
             "model_file": model_file.name,
             "model_bytes": model_file.stat().st_size,
             "peak_memory_mb": peak_memory_mb(),
+            "device": (runtime or Runtime()).device,
+            "processes": (runtime or Runtime()).processes,
         }
         # Every run gets its learning curves and confusion matrix as pictures (plots/),
         # drawn after peak_memory_mb was read so that plotting does not count as training.
