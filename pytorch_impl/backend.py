@@ -10,8 +10,11 @@ import torch
 
 from mnist_cnn.architectures import ArchSpec
 from mnist_cnn.config import TrainConfig
+from mnist_cnn.runtime import Runtime, World
 from mnist_cnn.weights import NeutralWeights
 
+from .devices import device_label, resolve_device
+from .engine import TorchEngine, start_engine
 from .model_utils import build_model, get_weights, set_weights, trainable_counts
 from .test import TorchClassifier, layer_outputs, load_classifier
 from .train import TorchTrainer
@@ -23,8 +26,23 @@ class TorchBackend:
     model_suffix = ".pt"
 
     def create_trainer(self, config: TrainConfig, images: np.ndarray, labels: np.ndarray,
-                       initial_weights: NeutralWeights) -> TorchTrainer:
-        return TorchTrainer(config, images, labels, initial_weights)
+                       initial_weights: NeutralWeights, runtime: Optional[Runtime] = None) -> TorchTrainer:
+        if runtime is None or (runtime.device == "cpu" and runtime.precision == "fp32" and not runtime.distributed):
+            return TorchTrainer(config, images, labels, initial_weights)  # the plain path, untouched
+        from .placed_train import PlacedTorchTrainer  # DDP and autocast only when asked for
+
+        return PlacedTorchTrainer(config, images, labels, initial_weights, runtime)
+
+    def start_engine(self, device: str, precision: str, world: World = World(),
+                     timeout_s: float = 300.0) -> TorchEngine:
+        return start_engine(device, precision, world, timeout_s)
+
+    def on_device(self, classifier: TorchClassifier, device: str) -> TorchClassifier:
+        """The classifier running on `device` (`--device` of evaluate); the same one on the CPU."""
+        target = resolve_device(device)
+        if device_label(target) == "cpu" and classifier.device.type == "cpu":
+            return classifier
+        return TorchClassifier(classifier.model.to(target), classifier.spec, device=target)
 
     def build(self, spec: ArchSpec, weights: Optional[NeutralWeights] = None) -> TorchClassifier:
         model = build_model(spec)

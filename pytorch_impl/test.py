@@ -21,9 +21,11 @@ CHUNK = 256
 class TorchClassifier:
     framework = "torch"
 
-    def __init__(self, model: torch.nn.Sequential, spec: ArchSpec):
+    def __init__(self, model: torch.nn.Sequential, spec: ArchSpec, device: torch.device | None = None):
         self.model = model
         self.spec = spec
+        # where inference runs (`--device`); images arrive and probabilities leave on the CPU
+        self.device = torch.device("cpu") if device is None else torch.device(device)
         self._graph: torch.jit.ScriptModule | None = None
 
     def _inference_graph(self) -> torch.jit.ScriptModule:
@@ -36,8 +38,8 @@ class TorchClassifier:
         classifier after each epoch, so a graph never goes stale.
         """
         if self._graph is None:
-            source = copy.deepcopy(self.model).eval().to(memory_format=torch.channels_last)
-            example = torch.zeros(1, 1, 28, 28)
+            source = copy.deepcopy(self.model).eval().to(self.device, memory_format=torch.channels_last)
+            example = torch.zeros(1, 1, 28, 28, device=self.device)
             with torch.no_grad(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # TorchScript's deprecation notices are not for users
                 self._graph = torch.jit.freeze(torch.jit.trace(source, example))
@@ -47,11 +49,11 @@ class TorchClassifier:
         """(N, 28, 28) uint8 -> (N, 10) float32 through the frozen inference graph."""
         graph = self._inference_graph()
         with torch.inference_mode():
-            x = torch.from_numpy(normalize(np.asarray(images))).unsqueeze(1)
+            x = torch.from_numpy(normalize(np.asarray(images))).unsqueeze(1).to(self.device)
             # Chunks of 256 keep each layer's activations in cache: measured 10-15% more
             # images per second than 1,000 at once, and far more than 4,000.
             parts = [torch.softmax(graph(x[i:i + CHUNK]), dim=1) for i in range(0, len(x), CHUNK)]
-            return torch.cat(parts).numpy() if parts else np.zeros((0, 10), np.float32)
+            return torch.cat(parts).cpu().numpy() if parts else np.zeros((0, 10), np.float32)
 
     def save(self, path: Path) -> None:
         save_model(self.model, self.spec, path)
