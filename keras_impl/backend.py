@@ -11,8 +11,11 @@ import tensorflow as tf
 
 from mnist_cnn.architectures import ArchSpec
 from mnist_cnn.config import TrainConfig
+from mnist_cnn.runtime import Runtime, World
 from mnist_cnn.weights import NeutralWeights
 
+from . import engine as engines
+from .devices import on_device, resolve_device
 from .model_utils import build_model, get_weights, set_weights, trainable_counts
 from .test import KerasClassifier, layer_outputs, load_classifier
 from .train import KerasTrainer
@@ -24,8 +27,34 @@ class KerasBackend:
     model_suffix = ".keras"
 
     def create_trainer(self, config: TrainConfig, images: np.ndarray, labels: np.ndarray,
-                       initial_weights: NeutralWeights) -> KerasTrainer:
-        return KerasTrainer(config, images, labels, initial_weights)
+                       initial_weights: NeutralWeights, runtime: Optional[Runtime] = None) -> KerasTrainer:
+        if runtime is None:
+            return KerasTrainer(config, images, labels, initial_weights)
+        engine = engines.active()
+        if engine is None or engine.runtime != runtime:  # a library call that named a device itself
+            engine = engines.start_engine(runtime.device, runtime.precision)
+        if engine.strategy is None:
+            return KerasTrainer(config, images, labels, initial_weights)  # the plain path, untouched
+        from .strategy_train import StrategyTrainer  # tf.distribute only when asked for
+
+        return StrategyTrainer(config, images, labels, initial_weights, engine.runtime, engine)
+
+    def start_engine(self, device: str, precision: str, world: World = World(), timeout_s: float = 300.0,
+                     local_replicas: int = 1) -> engines.KerasEngine:
+        return engines.start_engine(device, precision, world, timeout_s, local_replicas)
+
+    def on_device(self, classifier: KerasClassifier, device: str) -> KerasClassifier:
+        """The classifier running on `device` (`--device` of evaluate); the same one where TensorFlow
+        would place it anyway."""
+        placement = resolve_device(device)
+        if placement.tf_device is None:
+            return classifier
+        from .strategy_train import _PlacedKerasClassifier
+
+        with on_device(placement.tf_device):
+            model = build_model(classifier.spec)
+            set_weights(model, classifier.spec, get_weights(classifier.model, classifier.spec))
+        return _PlacedKerasClassifier(model, classifier.spec, placement.tf_device)
 
     def build(self, spec: ArchSpec, weights: Optional[NeutralWeights] = None) -> KerasClassifier:
         model = build_model(spec)
