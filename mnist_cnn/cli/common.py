@@ -10,6 +10,7 @@ from rich.console import Console
 
 from ..backends import FRAMEWORKS, BackendUnavailable, ModelFileError, canonical_framework
 from ..data import DataError
+from ..runtime import DEVICES_HELP, PRECISIONS, DeviceError, DistributedError, parse_device
 
 class FrameworkType(click.ParamType):
     """torch or keras; also accepts pytorch, pt, tensorflow and tf."""
@@ -36,6 +37,26 @@ runs_dir_option = click.option(
     help="Folder that holds the run folders. Default: $MNIST_CNN_RUNS, else ./runs.")
 
 
+class DeviceType(click.ParamType):
+    """auto, cpu, cuda, cuda:N or mps (checked against the hardware when the model loads)."""
+    name = "auto|cpu|cuda[:N]|mps"
+
+    def convert(self, value, param, ctx):
+        try:
+            return parse_device(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+device_option = click.option(
+    "--device", type=DeviceType(), default="auto", show_default=True,
+    help=f"Where the model runs: {DEVICES_HELP}. A device that is not there is an error, not a fallback.")
+precision_option = click.option(
+    "--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
+    help="Training arithmetic: fp32, or mixed precision in bf16 / fp16 where the device supports it "
+         "(fp16 needs a GPU; the weights stay float32).")
+
+
 def console() -> Console:
     # soft_wrap: in a pipe or a CI log, rich would otherwise cut lines at 80 columns
     return Console(highlight=False, soft_wrap=True)
@@ -48,7 +69,7 @@ def friendly_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (DataError, ModelFileError, BackendUnavailable) as exc:
+        except (DataError, ModelFileError, BackendUnavailable, DeviceError, DistributedError) as exc:
             raise click.ClickException(str(exc)) from None
         except ValueError as exc:  # bad option values caught by the config's validation
             raise click.UsageError(str(exc)) from None
@@ -59,4 +80,5 @@ def friendly_errors(func):
     return wrapper
 
 
-__all__ = ["FRAMEWORKS", "FRAMEWORK_CHOICE", "data_dir_option", "runs_dir_option", "console", "friendly_errors"]
+__all__ = ["FRAMEWORKS", "FRAMEWORK_CHOICE", "data_dir_option", "runs_dir_option", "device_option",
+           "precision_option", "console", "friendly_errors"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import FRAMEWORK_CHOICE, console, data_dir_option, friendly_errors, runs_dir_option
+from .common import FRAMEWORK_CHOICE, console, data_dir_option, device_option, friendly_errors, runs_dir_option
 
 
 @click.command()
@@ -14,10 +14,11 @@ from .common import FRAMEWORK_CHOICE, console, data_dir_option, friendly_errors,
 @click.option("--framework", "-f", type=FRAMEWORK_CHOICE, default=None,
               help="With 'latest': whose newest run. With a file: checked against the file's real format.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@device_option
 @data_dir_option
 @runs_dir_option
 @friendly_errors
-def evaluate(model_args, model, framework, as_json, data_dir, runs_dir):
+def evaluate(model_args, model, framework, as_json, device, data_dir, runs_dir):
     """Evaluate a saved model on the 10,000 MNIST test images.
 
     Prints accuracy, per-class precision / recall / F1 with macro averages, the confusion
@@ -36,4 +37,4 @@ def evaluate(model_args, model, framework, as_json, data_dir, runs_dir):
     if model_args and model:
         raise click.UsageError("give the model either as an argument or with --model, not both")
     models = list(model_args) or [model or "latest"]
-    workflows.evaluate(models, framework, console(), data_dir, runs_dir, as_json)
+    workflows.evaluate(models, framework, console(), data_dir, runs_dir, as_json, device=device)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ..config import DEFAULT_RECIPE, RECIPE_NOTES, RECIPES
-from .common import FRAMEWORK_CHOICE, console, data_dir_option, friendly_errors, runs_dir_option
+from .common import (FRAMEWORK_CHOICE, console, data_dir_option, device_option, friendly_errors, precision_option,
+                     runs_dir_option)
 
 RECIPE_HELP = "; ".join(f"{name}: {note}" for name, note in RECIPE_NOTES.items())
 
@@ -29,11 +30,23 @@ RECIPE_HELP = "; ".join(f"{name}: {note}" for name, note in RECIPE_NOTES.items()
 @click.option("--ensemble", type=click.IntRange(min=1), default=1, show_default=True,
               help="Train N models (seeds S, S+1, ...), each its own run, and report their averaged "
                    "predictions; recorded in an extra '<...>-ensembleN' folder.")
+@device_option
+@precision_option
+@click.option("--nproc", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Train as N data-parallel processes on this machine, each on its share of every batch "
+                   "(PyTorch: torchrun + DistributedDataParallel; Keras: MultiWorkerMirroredStrategy, or "
+                   "MirroredStrategy in one process when there are N GPUs). Same seed, same result.")
+@click.option("--master-port", type=click.IntRange(1, 65535), default=None, metavar="PORT",
+              help="With --nproc: the rendezvous port (PyTorch), or the first of N worker ports (Keras). "
+                   "Default: free ones.")
+@click.option("--dist-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
+              help="With several processes: how long one waits for the others (to join, or at an exchange) "
+                   "before the run stops with an error.")
 @data_dir_option
 @runs_dir_option
 @friendly_errors
 def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoothing, train_limit, ensemble,
-          data_dir, runs_dir):
+          device, precision, nproc, master_port, dist_timeout, data_dir, runs_dir):
     """Train a recipe on MNIST, test it, and save a run folder.
 
     Shows live progress, prints the test accuracy, and writes
@@ -46,9 +59,43 @@ def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoo
       mnist-cnn train -f keras -r kids
       mnist-cnn train -r lab7 --epochs 5 --seed 1
       mnist-cnn train -r accurate --ensemble 5     # five seeds, averaged
+      mnist-cnn train --device cuda --precision bf16
+      mnist-cnn train --nproc 2                    # two processes (torchrun + DDP)
+      torchrun --nproc-per-node 2 -m mnist_cnn train -f torch    # the same, launched by hand
     """
-    from .. import workflows
+    from .. import worker
+    from ..runtime import world_for
 
     overrides = dict(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, val_split=val_split,
                      label_smoothing=label_smoothing, train_limit=train_limit)
-    workflows.train(framework, recipe, overrides, console(), data_dir, runs_dir, ensemble=ensemble)
+    world = world_for(framework)  # set by torchrun, or by a TF_CONFIG for Keras
+    if (nproc > 1 or world.distributed) and ensemble > 1:
+        raise click.UsageError("--ensemble trains its models one after another in one process; "
+                               "it cannot be combined with several processes")
+    if master_port is not None and nproc == 1:
+        raise click.UsageError("--master-port goes with --nproc N (torchrun and TF_CONFIG carry their own ports)")
+    if nproc > 1:
+        if world.distributed:
+            raise click.UsageError(f"this process is already rank {world.rank} of {world.size} (started via "
+                                   f"{world.launcher}): leave out --nproc")
+        from ..config import get_recipe
+        from ..launch import launch_training
+
+        args = ["train", "--framework", framework, "--recipe", recipe, "--device", device,
+                "--precision", precision, "--dist-timeout", str(dist_timeout)]
+        for flag, value in (("--epochs", epochs), ("--batch-size", batch_size), ("--lr", lr), ("--seed", seed),
+                            ("--val-split", val_split), ("--label-smoothing", label_smoothing),
+                            ("--train-limit", train_limit), ("--data-dir", data_dir), ("--runs-dir", runs_dir)):
+            if value is not None:
+                args += [flag, str(value)]
+        gpus = launch_training(framework, nproc, args, console(), config=get_recipe(recipe).with_overrides(**overrides),
+                               data_dir=data_dir, device=device, port=master_port, timeout_s=dist_timeout)
+        if gpus:  # Keras with a GPU per replica: one process, MirroredStrategy
+            worker.train_single(framework, recipe, overrides, console(), data_dir, runs_dir, 1, device, precision,
+                                local_replicas=gpus)
+        return
+    if world.distributed:
+        worker.train_as_rank(framework, recipe, overrides, console(), data_dir, runs_dir, device, precision,
+                             world, dist_timeout)
+    else:
+        worker.train_single(framework, recipe, overrides, console(), data_dir, runs_dir, ensemble, device, precision)

@@ -1,0 +1,82 @@
+"""`mnist-cnn train` inside one process: alone on a device, or as one rank of a data-parallel run.
+
+A rank is started by torchrun (PyTorch) or with a TF_CONFIG (Keras), by hand or by
+`mnist-cnn train --nproc N` (launch.py). Every rank trains on its share of each global
+batch through its framework's engine; only rank 0, the chief, loads the run into a run
+folder and prints. The others print nothing but errors, and wait at the end until the
+chief has published the run, so no process leaves while another still needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Optional
+
+from rich.console import Console
+
+from .backends import get_backend
+from .config import get_recipe
+from .runtime import DistributedError, World
+from .training import TrainOutcome, train_model
+
+
+def _stop_on_sigterm() -> None:
+    """A launcher stops the other ranks with SIGTERM when one fails: unwind like Ctrl-C, so
+    a half-assembled run folder is removed, and exit quietly (the launcher says why)."""
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def train_single(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str],
+                 runs_dir: Optional[str], ensemble: int, device: str, precision: str,
+                 local_replicas: int = 1) -> TrainOutcome:
+    """One process: resolve the device (a one-line DeviceError if it is not there), then train."""
+    from . import workflows
+
+    get_recipe(recipe).with_overrides(**overrides)  # bad options fail before any framework loads
+    backend = get_backend(framework)
+    engine = (backend.start_engine(device, precision, local_replicas=local_replicas) if local_replicas > 1
+              else backend.start_engine(device, precision))
+    runtime = engine.runtime
+    if (runtime.device, runtime.precision, runtime.replicas) != ("cpu", "fp32", 1):
+        console.print(f"Training {runtime.describe()}")
+    try:
+        return workflows.train(framework, recipe, overrides, console, data_dir, runs_dir, ensemble=ensemble,
+                               runtime=runtime)
+    finally:
+        engine.close()
+
+
+def train_as_rank(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str],
+                  runs_dir: Optional[str], device: str, precision: str, world: World,
+                  timeout_s: float) -> Optional[TrainOutcome]:
+    """One rank of a multi-process run; returns the outcome on the chief, None elsewhere."""
+    from . import workflows
+    from .data import load_mnist
+
+    if framework == "keras":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # a lost peer is reported once, in Python
+    config = get_recipe(recipe).with_overrides(**overrides)
+    backend = get_backend(framework)
+    engine = backend.start_engine(device, precision, world, timeout_s)
+    _stop_on_sigterm()  # from now on there can be a run folder to clean up; before, SIGTERM just ends it
+    runtime = engine.runtime
+    outcome = None
+    try:
+        if world.is_chief:
+            console.print(f"Training {runtime.describe()}")
+            outcome = workflows.train(framework, recipe, overrides, console, data_dir, runs_dir, runtime=runtime)
+        else:
+            train_model(config, framework, load_mnist(data_dir), None, runtime=runtime)
+        engine.barrier()  # the others wait here until the chief has published the run
+    except Exception as exc:
+        line = engine.communication_failure(exc)
+        if line is None:
+            raise
+        raise DistributedError(f"rank {world.rank} of {world.size} lost contact with the other processes: "
+                               f"{line}") from None
+    engine.close()
+    return outcome
