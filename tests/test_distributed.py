@@ -1,0 +1,205 @@
+"""Several processes for real, on 127.0.0.1: torchrun + DDP (gloo) and MultiWorkerMirroredStrategy.
+
+The expensive part of the suite: one 2-process epoch of `fast` per framework, compared with
+the session's single-process runs (conftest's torch_run / keras_run, same seed and batches).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, run_cli, run_metrics
+
+pytestmark = [pytest.mark.mnist, pytest.mark.slow]
+
+# One 2-process epoch of `fast` on a 2-core machine takes about a minute; a hang is many.
+RUN_TIMEOUT = 900
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def _error_lines_only(stderr: str) -> None:
+    """Every line on stderr is a one-line error from us: no traceback, no framework chatter."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert "Traceback" not in stderr, stderr
+    assert all(line.startswith("Error: ") for line in lines), stderr
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_two_processes_train_one_epoch_of_fast(framework, request, tmp_path, mnist):
+    single = run_metrics(request.getfixturevalue(f"{framework}_run"))  # same seed, same global batches
+    result = run_cli("train", "--framework", framework, "--epochs", "1", "--nproc", "2",
+                     "--runs-dir", str(tmp_path), timeout=RUN_TIMEOUT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr.strip() == ""  # the other rank prints nothing, the frameworks stay quiet
+    assert result.stdout.count("Test accuracy") == 1 and result.stdout.count("Run written to") == 1
+
+    entries = _entries(tmp_path)
+    assert len(entries) == 1 and not entries[0].name.startswith("."), entries  # one run, nothing half-made
+    run = entries[0]
+    metrics = run_metrics(run)
+    runtime = json.loads((run / "config.json").read_text())["runtime"]
+    assert (runtime["processes"], runtime["replicas"], runtime["device"]) == (2, 2, "cpu")
+    assert runtime["engine"] == {"torch": "DistributedDataParallel (gloo)", "keras": "MultiWorkerMirroredStrategy"}[
+        framework]
+    assert metrics["test_accuracy"] >= 0.985
+    assert abs(metrics["test_accuracy"] - single["test_accuracy"]) <= 0.002, (metrics["test_accuracy"],
+                                                                              single["test_accuracy"])
+
+    # the run's model is an ordinary model file, scoring what training reported
+    from mnist_cnn.backends import get_backend
+    from mnist_cnn.training import evaluate_classifier
+
+    classifier = get_backend(framework).load(run / metrics["model_file"])
+    assert evaluate_classifier(classifier, mnist.test_images, mnist.test_labels).accuracy == pytest.approx(
+        metrics["test_accuracy"], abs=2e-4)
+
+
+def _weights(framework: str, model: Path) -> list[dict[str, np.ndarray]]:
+    from mnist_cnn.backends import get_backend
+
+    backend = get_backend(framework)
+    return backend.weights(backend.load(model))
+
+
+def _largest_difference(a: list[dict], b: list[dict]) -> float:
+    return max(float(np.abs(x[k] - y[k]).max()) for x, y in zip(a, b) for k in x)
+
+
+def test_ddp_follows_the_single_process_trajectory(tmp_path):
+    """lab7 has no batch norm and no dropout, so two replicas must compute what one does: the same
+    weights after an epoch whose last batch (81 images) splits unevenly, 41 and 40."""
+    common = ("train", "--framework", "torch", "--recipe", "lab7", "--epochs", "1", "--train-limit", "2001",
+              "--val-split", "0")
+    one = run_cli(*common, "--runs-dir", str(tmp_path / "one"), timeout=RUN_TIMEOUT)
+    two = run_cli(*common, "--nproc", "2", "--runs-dir", str(tmp_path / "two"), timeout=RUN_TIMEOUT)
+    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
+    (run_one,), (run_two,) = _entries(tmp_path / "one"), _entries(tmp_path / "two")
+    difference = _largest_difference(_weights("torch", run_one / "model.pt"), _weights("torch", run_two / "model.pt"))
+    assert difference < 1e-4  # measured 6e-6; a replica on the wrong share moves weights by ~1e-2
+    assert run_metrics(run_one)["test_accuracy"] == pytest.approx(run_metrics(run_two)["test_accuracy"], abs=3e-4)
+
+
+MIRRORED_SCRIPT = textwrap.dedent("""
+    import keras_impl  # TensorFlow, imported quietly
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import numpy as np
+    from keras_impl import engine as engines
+    from keras_impl.devices import Placement
+    from mnist_cnn.backends import get_backend
+    from mnist_cnn.config import get_recipe
+    from mnist_cnn.data import load_mnist
+    from mnist_cnn.runtime import Runtime, World
+    from mnist_cnn.training import train_model
+    data = load_mnist(download=False)
+    config = get_recipe("lab7").with_overrides(epochs=1, train_limit=2001)
+    single = train_model(config, "keras", data)
+    # two replicas in one process, as on a machine with two GPUs (here two logical CPUs)
+    runtime = Runtime(replicas=2, engine="MirroredStrategy")
+    engines._ACTIVE = engines.KerasEngine(runtime, World(), Placement("cpu", "/CPU:0"),
+                                          tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+    mirrored = train_model(config, "keras", data, runtime=runtime)
+    keras_backend = get_backend("keras")
+    pairs = zip(keras_backend.weights(single.classifier), keras_backend.weights(mirrored.classifier))
+    print(max(float(np.abs(a[k] - b[k]).max()) for a, b in pairs for k in a),
+          single.history[0]["train_loss"], mirrored.history[0]["train_loss"])
+""")
+
+
+def test_mirrored_strategy_follows_the_single_process_trajectory(mnist_dir):
+    """The Keras path for several GPUs of one machine, on two logical CPUs: same weights as one replica."""
+    out = subprocess.run([sys.executable, "-c", MIRRORED_SCRIPT], capture_output=True, text=True, cwd=ROOT,
+                         timeout=RUN_TIMEOUT, env={**os.environ, "MNIST_CNN_DATA": str(mnist_dir)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    difference, loss_single, loss_mirrored = map(float, out.stdout.split()[-3:])
+    assert difference < 1e-3  # float noise through Adam; a wrong share or scale moves weights by ~1e-2
+    assert loss_mirrored == pytest.approx(loss_single, rel=1e-3)  # the epoch's loss over both shares
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_a_port_already_taken_is_a_clear_error(framework, tmp_path):
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        result = run_cli("train", "--framework", framework, "--nproc", "2", "--master-port", str(port),
+                         "--runs-dir", str(tmp_path), timeout=120)
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    _error_lines_only(result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _entries(tmp_path) == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _rank_of(pid: int) -> int | None:
+    try:
+        env = dict(item.split("=", 1) for item in Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in item)
+    except OSError:
+        return None
+    if "RANK" in env:
+        return int(env["RANK"])
+    if "TF_CONFIG" in env:
+        return int(json.loads(env["TF_CONFIG"])["task"]["index"])
+    return None
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds the worker processes through /proc")
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_a_process_that_dies_ends_the_run_cleanly(framework, tmp_path, mnist_dir):
+    """Rank 1 is killed once the run is under way: the run stops with one line naming it, within the
+    launcher's grace period, and rank 0 removes the run folder it was assembling."""
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "mnist_cnn", "train", "--framework", framework, "--epochs", "5",
+         "--train-limit", "20000", "--nproc", "2", "--runs-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
+        env={**os.environ, "MNIST_CNN_DATA": str(mnist_dir)})
+    try:
+        deadline = time.monotonic() + RUN_TIMEOUT
+        # training has begun once the chief is assembling its run in a hidden staging folder
+        while not any(p.name.startswith(".incomplete") for p in _entries(tmp_path)):
+            assert launcher.poll() is None, launcher.communicate()
+            assert time.monotonic() < deadline, "training never started"
+            time.sleep(0.2)
+        time.sleep(3)  # into the training steps
+        victims = [pid for pid in _children(launcher.pid) if _rank_of(pid) == 1]
+        assert len(victims) == 1, victims
+        os.kill(victims[0], signal.SIGKILL)
+        killed_at = time.monotonic()
+        out, err = launcher.communicate(timeout=120)
+        stopped_after = time.monotonic() - killed_at
+    finally:
+        if launcher.poll() is None:
+            os.killpg(launcher.pid, signal.SIGKILL)
+            launcher.wait()
+    assert launcher.returncode == 1
+    assert "process rank 1 of 2 was killed by SIGKILL" in err and "no run folder was written" in err
+    _error_lines_only(err)
+    assert stopped_after < 60  # the launcher's grace period is 30 s; detection takes seconds
+    assert _entries(tmp_path) == []  # no run, and no half-written one either

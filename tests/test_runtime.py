@@ -1,0 +1,207 @@
+"""Devices, precision and the multi-process bookkeeping, without starting several processes.
+
+(tests/test_distributed.py starts them for real.)
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mnist_cnn import launch
+from mnist_cnn.runtime import (DeviceError, DistributedError, Runtime, World, check_shardable, keras_world,
+                               parse_device, parse_precision, shard, threads_per_process, torch_world)
+from tests.conftest import ROOT, run_cli
+
+
+def test_device_names_are_normalised_and_checked():
+    assert parse_device("CUDA:1") == "cuda:1"
+    assert parse_device(" auto ") == "auto"
+    for bad in ("gpu", "cuda:", "cuda:x", "cuda1", "tpu", ""):
+        with pytest.raises(ValueError, match="unknown device"):
+            parse_device(bad)
+    assert parse_precision("BF16") == "bf16"
+    with pytest.raises(ValueError, match="unknown precision"):
+        parse_precision("int8")
+
+
+def test_torchrun_environment_gives_the_world():
+    assert torch_world({}) == World()
+    world = torch_world({"RANK": "3", "WORLD_SIZE": "4", "LOCAL_RANK": "1", "LOCAL_WORLD_SIZE": "2"})
+    assert (world.rank, world.size, world.local_rank, world.local_size, world.launcher) == (3, 4, 1, 2, "torchrun")
+    assert world.distributed and not world.is_chief
+    with pytest.raises(DistributedError, match="outside"):
+        torch_world({"RANK": "2", "WORLD_SIZE": "2"})
+    with pytest.raises(DistributedError, match="not numbers"):
+        torch_world({"RANK": "a", "WORLD_SIZE": "2"})
+
+
+def _tf_config(cluster: dict, kind: str, index: int) -> dict:
+    return {"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": kind, "index": index}})}
+
+
+def test_tf_config_gives_the_world_with_the_chief_as_rank_0():
+    assert keras_world({}) == World()
+    cluster = {"chief": ["a:1"], "worker": ["a:2", "b:1", "b:2"]}
+    chief = keras_world(_tf_config(cluster, "chief", 0))
+    assert (chief.rank, chief.size, chief.local_rank, chief.local_size) == (0, 4, 0, 2)
+    last = keras_world(_tf_config(cluster, "worker", 2))
+    assert (last.rank, last.local_rank, last.local_size, last.launcher) == (3, 1, 2, "TF_CONFIG")
+    # without a chief, worker 0 is rank 0 and writes the run
+    assert keras_world(_tf_config({"worker": ["h:1", "h:2"]}, "worker", 0)).is_chief
+
+
+def test_tf_config_mistakes_are_one_line_errors():
+    with pytest.raises(DistributedError, match="not valid"):
+        keras_world({"TF_CONFIG": "{not json"})
+    with pytest.raises(DistributedError, match="ps"):
+        keras_world(_tf_config({"worker": ["h:1"], "ps": ["h:2"]}, "worker", 0))
+    with pytest.raises(DistributedError, match="not in its cluster"):
+        keras_world(_tf_config({"worker": ["h:1", "h:2"]}, "worker", 2))
+
+
+def test_processes_of_one_machine_split_its_cores():
+    assert threads_per_process(World(size=2, local_size=2), cpu_count=2) == 1
+    assert threads_per_process(World(size=4, local_size=2), cpu_count=16) == 8
+    assert threads_per_process(World(), cpu_count=2) == 2
+    assert threads_per_process(World(size=8, local_size=8), cpu_count=2) == 1
+
+
+@pytest.mark.parametrize("size,replicas", [(128, 2), (81, 2), (7, 3), (40, 4)])
+def test_replicas_share_each_global_batch_exactly(size, replicas):
+    batch = np.random.default_rng(size).permutation(1000)[:size]
+    parts = [shard(batch, r, replicas) for r in range(replicas)]
+    assert sorted(np.concatenate(parts).tolist()) == sorted(batch.tolist())  # every image once, none twice
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+def test_every_replica_must_get_part_of_every_batch():
+    check_shardable(57_000, 128, 2)  # the fast recipe's real sizes: last batch 40
+    check_shardable(5, 1, 1)  # a single process never objects
+    with pytest.raises(ValueError, match="last batch of each epoch holds 1 image"):
+        check_shardable(4_993, 128, 2)  # 39 batches of 128 and one of 1
+    with pytest.raises(ValueError, match="smaller than the 4 replicas"):
+        check_shardable(1_000, 2, 4)
+
+
+def test_runtime_is_recorded_and_described():
+    runtime = Runtime(device="cuda:0", precision="bf16", rank=0, processes=2, replicas=2,
+                      engine="DistributedDataParallel (nccl)", device_name="Some GPU")
+    assert runtime.to_dict()["processes"] == 2 and runtime.is_chief and runtime.distributed
+    assert "cuda:0 (Some GPU)" in runtime.describe() and "nccl" in runtime.describe()
+    assert not Runtime().distributed and Runtime().describe() == "on cpu, fp32"
+
+
+def test_the_failure_that_started_it_is_the_one_reported():
+    # a killed process is the cause; the one that then lost its peer, and those stopped, are not
+    assert launch.root_cause({0: 1, 1: -9}) == (1, -9)
+    assert launch.root_cause({0: -15, 1: 1}) == (1, 1)
+    assert launch.root_cause({0: 143, 1: 2}) == (1, 2)
+    assert launch.root_cause({0: 1, 1: 1}) == (0, 1)
+
+
+def test_ports_that_are_taken_are_named():
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        assert not launch.port_is_free("127.0.0.1", port)
+        with pytest.raises(DistributedError, match=f"port {port} on 127.0.0.1 is already in use"):
+            launch.require_free_ports("127.0.0.1", [port])
+    ports = launch.free_ports("127.0.0.1", 3)
+    assert len(set(ports)) == 3 and all(launch.port_is_free("127.0.0.1", p) for p in ports)
+
+
+def test_torch_devices_that_are_not_there_are_clear_errors():
+    torch = pytest.importorskip("torch")
+    from pytorch_impl.devices import check_precision, resolve_device
+
+    assert resolve_device("cpu").type == "cpu"
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present: the no-CUDA messages cannot be checked here")
+    with pytest.raises(DeviceError, match="no CUDA device is available"):
+        resolve_device("cuda")
+    with pytest.raises(DeviceError, match="no CUDA device is available"):
+        resolve_device("cuda:1")
+    if not torch.backends.mps.is_available():
+        assert resolve_device("auto").type == "cpu"
+        with pytest.raises(DeviceError, match="MPS is not available"):
+            resolve_device("mps")
+    with pytest.raises(DeviceError, match="fp16: mixed precision in float16 needs a GPU"):
+        check_precision("fp16", torch.device("cpu"))
+    if torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        assert check_precision("bf16", torch.device("cpu")) == "bf16"
+    else:
+        with pytest.raises(DeviceError, match="no bfloat16 support"):
+            check_precision("bf16", torch.device("cpu"))
+
+
+def test_keras_devices_that_are_not_there_are_clear_errors():
+    pytest.importorskip("keras_impl.backend")
+    import tensorflow as tf
+
+    from keras_impl.devices import check_precision, resolve_device
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a GPU is present: the no-GPU messages cannot be checked here")
+    assert resolve_device("auto").label == "cpu" and resolve_device("auto").tf_device is None
+    with pytest.raises(DeviceError, match="no CUDA device is available to TensorFlow"):
+        resolve_device("cuda:0")
+    with pytest.raises(DeviceError, match="tensorflow-metal"):
+        resolve_device("mps")
+    with pytest.raises(DeviceError, match="fp16: mixed precision in float16 needs a GPU"):
+        check_precision("fp16", resolve_device("cpu"))
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_train_on_a_missing_gpu_says_so_in_one_line(framework, tmp_path):
+    result = run_cli("train", "--framework", framework, "--device", "cuda", "--runs-dir", str(tmp_path),
+                     timeout=300)
+    if "no CUDA device is available" not in result.stderr:
+        pytest.skip(f"{framework} sees a CUDA device here")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not any(tmp_path.iterdir())
+
+
+def test_ensemble_and_several_processes_do_not_mix(tmp_path):
+    result = run_cli("train", "--nproc", "2", "--ensemble", "2", "--runs-dir", str(tmp_path), timeout=60)
+    assert result.returncode == 2 and "cannot be combined with several processes" in result.stderr
+
+
+def test_help_still_loads_no_framework():
+    code = ("import sys; from click.testing import CliRunner; from mnist_cnn.cli import cli; "
+            "r = CliRunner().invoke(cli, ['train', '--help']); assert r.exit_code == 0, r.output; "
+            "assert '--nproc' in r.output and '--device' in r.output; "
+            "print(sorted(m for m in ('torch', 'tensorflow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_bf16_mixed_precision_trains_on_the_cpu(framework, mnist):
+    """bf16 autocast (PyTorch) and the mixed_bfloat16 policy (Keras) learn, and leave float32 models."""
+    from mnist_cnn.config import get_recipe
+    from mnist_cnn.training import evaluate_classifier, train_model
+
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            pytest.skip("this CPU has no bfloat16 support")
+    else:
+        pytest.importorskip("keras_impl.backend")
+    config = get_recipe("fast").with_overrides(epochs=1, train_limit=3000)
+    trained = train_model(config, framework, mnist, runtime=Runtime(precision="bf16"))
+    report = evaluate_classifier(trained.classifier, mnist.test_images[:2000], mnist.test_labels[:2000])
+    assert np.isfinite(trained.history[0]["train_loss"])
+    assert report.accuracy > 0.9  # 3,000 images, one epoch: ~95% in fp32
+    weights = __import__("mnist_cnn.backends", fromlist=["get_backend"]).get_backend(framework).weights(
+        trained.classifier)
+    assert all(array.dtype == np.float32 for layer in weights for array in layer.values())
