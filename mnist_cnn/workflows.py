@@ -19,6 +19,7 @@ from .metrics import Report
 from .progress import DownloadDisplay, TrainDisplay
 from .reporting import print_report
 from .runs import resolve_model, runs_root
+from .runtime import Runtime
 from .training import TrainOutcome, evaluate_classifier, train_and_save
 
 
@@ -31,7 +32,8 @@ def load_data(data_dir: Optional[str], console: Console) -> data_module.Mnist:
 
 
 def train(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str] = None,
-          runs_dir: Optional[str] = None, ensemble: int = 1) -> TrainOutcome:
+          runs_dir: Optional[str] = None, ensemble: int = 1, runtime: Optional[Runtime] = None) -> TrainOutcome:
+    """runtime: device, precision and replicas from the backend's engine (None: this CPU, fp32)."""
     config = get_recipe(recipe).with_overrides(**overrides)
     get_backend(framework)  # fail on a missing framework before loading any data
     mnist = load_data(data_dir, console)
@@ -39,10 +41,10 @@ def train(framework: str, recipe: str, overrides: dict, console: Console, data_d
     try:
         if ensemble > 1:
             result = train_ensemble(config, framework, mnist, runs_root(runs_dir), ensemble, display,
-                                    command=" ".join(sys.argv))
+                                    command=" ".join(sys.argv), runtime=runtime)
         else:
             outcome = train_and_save(config, framework, mnist, runs_root(runs_dir), display,
-                                     command=" ".join(sys.argv))
+                                     command=" ".join(sys.argv), runtime=runtime)
     finally:
         display.close()
     if ensemble > 1:
@@ -70,13 +72,19 @@ class Evaluation:
 
 
 def evaluate(model: str | list[str], framework: Optional[str], console: Console, data_dir: Optional[str] = None,
-             runs_dir: Optional[str] = None, as_json: bool = False) -> Evaluation:
-    """Evaluate one model, or the average of several (an ensemble), on the test set."""
+             runs_dir: Optional[str] = None, as_json: bool = False, device: Optional[str] = None) -> Evaluation:
+    """Evaluate one model, or the average of several (an ensemble), on the test set.
+
+    device: `--device` for .pt / .keras models (None: where they were loaded, the CPU)."""
     models = [model] if isinstance(model, str) else list(model)
     resolved = [resolve_model(m, framework, runs_root(runs_dir)) for m in models]
     classifiers = [load_any_classifier(path, found) for path, found, _ in resolved]  # exported files too
+    if device is not None:
+        from .placement import place  # the backend moves its own models; exported files stay on the CPU
+
+        classifiers = [place(c, device) for c in classifiers]
     classifier = classifiers[0] if len(classifiers) == 1 else EnsembleClassifier(classifiers)
-    path, found = resolved[0][0], classifier.framework  # an exported file says which framework trained it
+    path, found = resolved[0][0], classifier.framework
     mnist = load_data(data_dir, console)
     report = evaluate_classifier(classifier, mnist.test_images, mnist.test_labels)
     names = [str(p) for p, _, _ in resolved]
