@@ -122,17 +122,21 @@ def _table_edge(rng: np.random.Generator, h: int, w: int, conditions: dict) -> n
 
 
 def digit_ink(image28: np.ndarray, size: int, pen: float) -> np.ndarray:
-    """An MNIST digit as ink coverage in [0, 1], `size` pixels square, with a thinner or thicker pen.
+    """An MNIST digit as ink coverage in [0, 1], `size` pixels square, with a finer or broader pen.
 
-    `pen` < 0 erodes (a fine pen), > 0 dilates (a marker), as a fraction of `size`.
+    `pen` > 0 dilates (a marker) by that fraction of `size`. `pen` < 0 is a fine pen: only the
+    core of each stroke is kept (a higher cut on the smoothly enlarged grey digit), so the
+    line gets thinner but stays unbroken, as a real fine pen draws it.
     """
     ink = cv2.resize(image28.astype(np.float32) / 255.0, (size, size), interpolation=cv2.INTER_CUBIC)
-    radius = int(round(abs(pen) * size))
-    if radius >= 1:
+    radius = int(round(pen * size))
+    if pen > 0 and radius >= 1:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-        ink = cv2.dilate(ink, kernel) if pen > 0 else cv2.erode(ink, kernel)
-    # Real ink is opaque: sharpen MNIST's soft grey into a mostly solid stroke.
-    return np.clip((ink - 0.25) * 2.0, 0, 1)
+        ink = cv2.dilate(ink, kernel)
+    # Real ink is opaque: sharpen MNIST's soft grey into a mostly solid stroke, cut at 0.25 of
+    # the grey for a normal pen and up to 0.65 for the finest.
+    cut = 0.25 + (min(1.0, -pen / 0.025) * 0.4 if pen < 0 else 0.0)
+    return np.clip((ink - cut) * 4.0 + 0.5, 0, 1)
 
 
 def _layout(rng: np.random.Generator, count: int, h: int, w: int) -> list[tuple[int, int, int, int]]:
@@ -174,8 +178,12 @@ def _warp_box(matrix: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, 
 # --------------------------------------------------------------------------- frames
 
 def make_frame(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, indices: np.ndarray,
-               h: int = FRAME_H, w: int = FRAME_W, chalkboard: bool | None = None) -> Frame:
-    """One camera-like frame showing the MNIST test digits `indices` (1 to 8 of them)."""
+               h: int = FRAME_H, w: int = FRAME_W, chalkboard: bool | None = None,
+               area: tuple[int, int, int, int] | None = None) -> Frame:
+    """One camera-like frame showing the MNIST test digits `indices` (1 to 8 of them).
+
+    `area` (x, y, w, h) keeps the digits inside that part of the frame (the camera's guide box).
+    """
     conditions: dict = {}
     light = _illumination(rng, h, w, conditions)
     paper = _paper(rng, h, w, conditions)
@@ -198,7 +206,8 @@ def make_frame(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
     pen = float(rng.choice([-0.025, -0.012, 0.0, 0.0, 0.02, 0.035]))
     conditions["pen"] = pen
     truth = []
-    boxes = _layout(rng, len(indices), h, w)
+    ax, ay, aw, ah = area if area is not None else (0, 0, w, h)
+    boxes = [(x + ax, y + ay, size, row) for x, y, size, row in _layout(rng, len(indices), ah, aw)]
     for (x, y, size, row), index in zip(boxes, indices):
         own = int(size * rng.uniform(0.9, 1.1))
         ink = digit_ink(images[index], own, pen) * rng.uniform(0.75, 1.0)

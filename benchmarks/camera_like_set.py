@@ -1,25 +1,24 @@
 """Accuracy of reading camera-like photos, next to the same digits fed directly as 28x28.
 
-    python benchmarks/camera_like_set.py --model latest --frames 600 --seed 0
+    python -m benchmarks.camera_like_set --model latest --frames 600 --seed 0
 
 Generates a seeded set of camera-like frames from MNIST test digits (camera_like.py), runs
 the whole pipeline on each (frame -> digits -> prediction, as `mnist-cnn predict` does), and
 reports:
-  - per-digit accuracy: a true digit counts as read when exactly the found digit whose box
-    overlaps it best has its label (a missed digit is an error);
-  - whole-string accuracy: the frame's rows of digits are read exactly (nothing missed,
-    nothing extra, right order);
-  - the direct accuracy of the same digits given to the model as their original 28x28;
-  - errors split into missed digits, extra detections and wrong labels, and accuracy per
-    condition (shadow, ruled paper, pen width, chalkboard...).
-Writes JSON to benchmarks/results/camera_like.json (or --out).
+  - per-digit accuracy: a true digit counts as read when the found digit that overlaps it
+    best (one-to-one) has its label; a missed digit is an error;
+  - whole-string accuracy: the frame's rows of digits read exactly (nothing missed, nothing
+    extra, right order);
+  - the accuracy of the same digits given to the model directly as their 28x28 originals
+    (per digit, and per frame's string);
+  - errors split into missed digits, extra detections and wrong labels, the most common
+    confusions, and accuracy per condition (shadow, ruled paper, pen width, chalkboard...).
+Writes benchmarks/results/camera_like.json (or NAME.json with --name).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 import time
 from collections import defaultdict
@@ -27,16 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+from mnist_cnn.data import load_mnist
+from mnist_cnn.reading import Reading, read_image
 
-from camera_like import Frame, generate  # noqa: E402
-
-from mnist_cnn.backends import get_backend  # noqa: E402
-from mnist_cnn.data import load_mnist  # noqa: E402
-from mnist_cnn.reading import Reading, read_image  # noqa: E402
-from mnist_cnn.runs import resolve_model, runs_root  # noqa: E402
+from .camera_like import Frame, generate
+from .common import write_result
 
 
 def _iou(a, b) -> float:
@@ -122,18 +116,19 @@ def run(classifier, images, labels, frames: int, seed: int, keep_failures: Path 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="latest")
+    parser.add_argument("--model", default="latest", help="latest, a run folder or a model file")
     parser.add_argument("--framework", default=None)
     parser.add_argument("--runs-dir", default=None)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--frames", type=int, default=600)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=str(HERE / "results" / "camera_like.json"))
-    parser.add_argument("--keep-failures", default=None, help="write frames read wrongly to this folder")
+    parser.add_argument("--name", default="camera_like", help="results file: benchmarks/results/NAME.json")
+    parser.add_argument("--keep-failures", default=None, help="write the frames read wrongly to this folder")
     args = parser.parse_args(argv)
 
-    path, framework, _ = resolve_model(args.model, args.framework, runs_root(args.runs_dir))
-    classifier = get_backend(framework).load(path)
+    from mnist_cnn.read_commands import load_model
+
+    classifier, path = load_model(args.model, args.framework, args.runs_dir)
     mnist = load_mnist(args.data_dir, download=False)
     result = run(classifier, mnist.test_images, mnist.test_labels, args.frames, args.seed,
                  Path(args.keep_failures) if args.keep_failures else None)
@@ -146,13 +141,12 @@ def main(argv=None) -> int:
         ok += all(direct[at + i] == d.label for i, d in enumerate(frame.digits))
         at += n
     result["direct_28x28_string_accuracy"] = ok / args.frames
-    result.update(model=str(path), framework=framework, machine=platform.machine(),
-                  command="python benchmarks/camera_like_set.py " + " ".join(argv if argv is not None else sys.argv[1:]))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    argv_used = sys.argv[1:] if argv is None else list(argv)
+    result.update(model=str(path), framework=getattr(classifier, "framework", "?"),
+                  command="python -m benchmarks.camera_like_set " + " ".join(argv_used))
+    out = write_result(args.name, result)
     print(f"{result['digits']} digits in {args.frames} frames (seed {args.seed}), model {path}")
-    print(f"pipeline: per-digit {100 * result['pipeline_per_digit_accuracy']:.2f}%  "
+    print(f"pipeline:     per-digit {100 * result['pipeline_per_digit_accuracy']:.2f}%  "
           f"whole-string {100 * result['pipeline_string_accuracy']:.2f}%  "
           f"({result['missed_digits']} missed, {result['extra_detections']} extra, "
           f"{result['wrong_labels']} wrong; {result['pipeline_ms_per_frame']:.1f} ms/frame)")

@@ -1,0 +1,115 @@
+"""Letting the model settle what geometry cannot: one digit or two?
+
+A wide blob may be one wide 0 or two digits that touch; a "1" beside an "L" may be a 4
+drawn in two strokes. Each reading is scored by what a reader would weigh: how sure the model
+is of every digit in it, how usual each digit's shape is (MNIST's widths per digit), and a
+cost for every extra digit, since a model trained on MNIST is sure of itself even on half a
+digit. Segmentation (segmentation.py) offers the alternatives; this module only scores them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import numpy as np
+
+from .segmentation import Blob
+
+Classify = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) uint8 -> (N, 10) probabilities
+Rendered = tuple[Blob, list[np.ndarray]]       # a digit's box and its 28x28 views (pen widths)
+
+# How wide each digit gets in MNIST's training set: 98% of them are at most this many times
+# as wide as tall (a 1 is narrow; a 2 or a 5 with a long stroke is the widest).
+WIDEST = (1.33, 0.9, 1.54, 1.18, 1.18, 1.67, 1.11, 1.18, 1.11, 1.0)
+
+# Each extra digit in a reading costs this much (a log-probability).
+EXTRA_DIGIT_COST = float(np.log(0.5))
+
+
+def shape_prior(blob: Blob, digit: int) -> float:
+    """How usual a `digit` of this width/height is in MNIST: 1 up to its widest, falling off beyond."""
+    ratio = blob.w / max(blob.h, 1)
+    return float(np.exp(-0.5 * (max(0.0, ratio - WIDEST[digit]) / 0.15) ** 2))
+
+
+def predict_views(classify: Classify, views: list[list[np.ndarray]]) -> np.ndarray:
+    """(N, 10): each digit's probabilities averaged over its views, in one model call."""
+    if not views:
+        return np.zeros((0, 10), np.float32)
+    flat = np.stack([view for digit in views for view in digit]).astype(np.uint8)
+    probabilities = np.asarray(classify(flat))
+    out, at = [], 0
+    for digit in views:
+        out.append(probabilities[at:at + len(digit)].mean(axis=0))
+        at += len(digit)
+    return np.stack(out)
+
+
+def _scores(rendered: list[Rendered], classify: Classify) -> list[float]:
+    """log(confidence) + log(shape prior) of each rendered digit, in one model call."""
+    probabilities = predict_views(classify, [views for _, views in rendered])
+    scores = []
+    for (blob, _), p in zip(rendered, probabilities):
+        digit = int(p.argmax())
+        scores.append(float(np.log(max(p[digit], 1e-6)) + np.log(max(shape_prior(blob, digit), 1e-6))))
+    return scores
+
+
+def choose_reading(options: list[list[Rendered]], classify: Classify) -> int:
+    """Index of the most believable reading of one blob: whole, or cut into 2, 3... digits."""
+    flat = [r for option in options for r in option]
+    scores = _scores(flat, classify)
+    totals, at = [], 0
+    for option in options:
+        totals.append(sum(scores[at:at + len(option)]) + EXTRA_DIGIT_COST * (len(option) - 1))
+        at += len(option)
+    return int(np.argmax(totals))
+
+
+def _close(a: Blob, b: Blob) -> bool:
+    """Almost touching, together no wider than tall, and not two digits standing level.
+
+    Two digits in a row share their top and bottom lines; the pieces of one broken digit (the
+    two strokes of a 4, the loop and tail of a 9) do not.
+    """
+    tall = max(a.h, b.h)
+    gap_x = max(a.x, b.x) - min(a.x1, b.x1)
+    gap_y = max(a.y, b.y) - min(a.y1, b.y1)
+    level = abs(a.y - b.y) + abs(a.y1 - b.y1) < 0.25 * tall
+    merged = a.merged(b)
+    # Two digits side by side make a box wider than tall; one broken digit rarely does.
+    return (not level and gap_x <= 0.05 * tall and gap_y <= 0.1 * tall
+            and merged.w <= merged.h and merged.h <= 1.3 * tall)
+
+
+def merge_broken(found: list[tuple[Blob, np.ndarray, bool]], classify: Classify,
+                 render: Callable[[Blob], Optional[Rendered]]) -> list[tuple[Blob, np.ndarray, bool]]:
+    """Join neighbours that the model reads far better as one digit (a 4 in two strokes).
+
+    Separate pieces are the default: a pair is joined only when the joined digit scores higher
+    than the two pieces together (no extra-digit cost here), so two clear digits stay two.
+    Pieces cut from a wider blob on purpose are left alone.
+    """
+    pairs = [(i, j) for i in range(len(found)) for j in range(i + 1, len(found))
+             if not found[i][2] and not found[j][2] and _close(found[i][0], found[j][0])]
+    if not pairs:
+        return found
+    joined = {pair: render(found[pair[0]][0].merged(found[pair[1]][0])) for pair in pairs}
+    pairs = [pair for pair in pairs if joined[pair] is not None]
+    if not pairs:
+        return found
+    singles = sorted({k for pair in pairs for k in pair})
+    scores = _scores([(found[k][0], found[k][1]) for k in singles] + [joined[p] for p in pairs], classify)
+    single = dict(zip(singles, scores[:len(singles)]))
+    gains = sorted(((scores[len(singles) + n] - single[i] - single[j], (i, j)) for n, (i, j) in enumerate(pairs)),
+                   reverse=True)
+    used: set[int] = set()
+    result = list(found)
+    for gain, (i, j) in gains:
+        if gain <= 0 or i in used or j in used:
+            continue
+        used.update((i, j))
+        blob, image = joined[(i, j)]
+        result[i] = (blob, image, False)
+        result[j] = None  # type: ignore[call-overload]
+    return [r for r in result if r is not None]

@@ -1,0 +1,240 @@
+"""Where is the ink? From a photo to a map of ink strength and a mask, lines taken out.
+
+The first half of reading a photo (digits.py does the rest):
+1. grey scale, slightly smoothed against sensor noise;
+2. the paper's brightness under every pixel, and each pixel's ink strength as a ratio to it,
+   so a digit in a shadow is as strong as one in full light; dark ink on light paper and
+   light ink (chalk, a screen) on a dark ground are told apart automatically;
+3. a mask by hysteresis (clear ink, plus the faint ink connected to it), from which ruled
+   lines and other long thin lines are erased first.
+
+Imports cv2 at load time: only the commands that read images import this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+DARK_ON_LIGHT = "dark-on-light"
+LIGHT_ON_DARK = "light-on-dark"
+POLARITIES = (DARK_ON_LIGHT, LIGHT_ON_DARK)
+
+
+def to_grey(image: np.ndarray) -> np.ndarray:
+    """Any 8-bit image (grey, BGR or BGRA) -> grey uint8."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise ValueError(f"expected an 8-bit image, got {image.dtype}")
+    if image.ndim == 2:
+        return image
+    if image.ndim == 3 and image.shape[2] == 1:
+        return image[..., 0]
+    if image.ndim == 3 and image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    raise ValueError(f"expected a grey or colour image, got an array of shape {image.shape}")
+
+
+def _odd(value: float) -> int:
+    return max(3, int(value) // 2 * 2 + 1)
+
+
+# --------------------------------------------------------------------------- strength
+
+def polarity_of(grey: np.ndarray) -> str:
+    """Dark ink on light paper, or light on dark? Ink is the strong one-sided deviation.
+
+    On a reduced copy, deviations from a large median (the paper) are summed on each side
+    beyond three noise levels: noise and shading are two-sided, strokes are not. Paper is far
+    more common, and a lit patch beside a large shadow also looks "lighter", so light ink is
+    only chosen when its evidence is four times stronger (chalk or a screen scores 25x and
+    more; a half-shadowed page about 1x).
+    """
+    h, w = grey.shape
+    factor = max(1.0, min(h, w) / 160.0)
+    small = cv2.resize(grey, (max(8, int(round(w / factor))), max(8, int(round(h / factor)))),
+                       interpolation=cv2.INTER_AREA)
+    deviation = small.astype(np.float32) - cv2.medianBlur(small, _odd(min(small.shape) * 0.33))
+    spread = float(np.median(np.abs(deviation))) * 1.4826 + 1.0
+    darker = np.clip(-deviation - 3 * spread, 0, None).sum()
+    lighter = np.clip(deviation - 3 * spread, 0, None).sum()
+    return LIGHT_ON_DARK if lighter > 4 * darker else DARK_ON_LIGHT
+
+
+def ink_strength(grey: np.ndarray, polarity: str = "auto") -> tuple[np.ndarray, str]:
+    """Per-pixel ink contrast in [0, 1] against the local paper, and the polarity used.
+
+    The paper's brightness under each pixel is a morphological closing of the image (an
+    opening for light ink) with a square a third of the image wide: it erases every stroke
+    narrower than that, yet leaves any straight or smooth change of brightness exactly where
+    it is, so the soft edge of a shadow, a lighting gradient and the edge of the paper with
+    the table beyond it never look like ink (a median or a blur would smear them into a band).
+    """
+    h, w = grey.shape
+    smooth = cv2.GaussianBlur(grey, (3, 3), 0)
+    if polarity == "auto":
+        polarity = polarity_of(smooth)
+    if polarity not in POLARITIES:
+        raise ValueError(f"unknown polarity {polarity!r}; choose auto, {DARK_ON_LIGHT} or {LIGHT_ON_DARK}")
+    size = _odd(min(h, w) * 0.33)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    # Continue the image past its border first, so a strip of table or shadow along the border
+    # is an edge that goes on, not a narrow dark band that the closing would erase.
+    pad = size // 2 + 1
+    padded = cv2.copyMakeBorder(smooth, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    operation = cv2.MORPH_CLOSE if polarity == DARK_ON_LIGHT else cv2.MORPH_OPEN
+    paper = cv2.morphologyEx(padded, operation, kernel)[pad:pad + h, pad:pad + w].astype(np.float32)
+    img = smooth.astype(np.float32)
+    difference = paper - img if polarity == DARK_ON_LIGHT else img - paper
+    # The closing lifts the paper estimate a little above noisy paper; that lift and the noise
+    # are taken off, so a dark noisy table or shadow does not turn into "ink" once divided by
+    # its low brightness.
+    sample = difference[::4, ::4]
+    lift = float(np.median(sample))
+    noise = float(np.median(np.abs(sample - lift))) * 1.4826
+    difference -= lift + 3.0 * noise
+    # Ink absorbs a fraction of the light the paper reflects, so (paper - ink) / paper does
+    # not depend on how much light falls on that part of the page (light ink: / ink).
+    strength = difference / np.maximum(paper if polarity == DARK_ON_LIGHT else img, 32.0)
+    return np.clip(strength, 0.0, 1.0), polarity
+
+
+def otsu_threshold(strength: np.ndarray, floor: float) -> float:
+    """Otsu's threshold on an ink strength map, never below `floor`."""
+    scaled = np.clip(strength * 255, 0, 255).astype(np.uint8)
+    otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return max(floor, float(otsu) / 255.0)
+
+
+# --------------------------------------------------------------------------- lines
+
+def _line_pixels(mask: np.ndarray, thickness: int, min_span: int) -> np.ndarray:
+    """Pixels of thin near-horizontal lines in `mask` that run across most of it (ruled lines).
+
+    A pixel is "thin" when its vertical run of ink is at most `thickness` long: a line, tilted
+    or not, is thin everywhere; a digit only along its horizontal strokes; and a stroke that
+    crosses a line is not thin where it crosses. A faint line falls apart into dashes, so thin
+    flat pieces are grouped by the straight line they lie on (their height at the middle of
+    the image, along the pieces' common slope). A group whose pieces cover 30% of the width and
+    span `min_span` is a line; its thin pixels near its fitted path are returned, so the
+    strokes of a digit that merely touch it are kept.
+    """
+    h, w = mask.shape
+    tall = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 1)))
+    thin = mask & (1 - tall)
+    # Pieces are thin runs at least `piece_width` long; an image without enough of them has
+    # no line (the usual case, so it is decided before any grouping).
+    piece_width = max(8, w // 40)
+    runs = cv2.morphologyEx(thin, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (piece_width, 1)))
+    if int(np.count_nonzero(runs.max(axis=0))) < 0.3 * w:
+        return np.zeros_like(mask)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    pieces = [i for i in range(1, count)
+              if stats[i, 2] >= piece_width and stats[i, 3] <= 2 * thickness + stats[i, 2] * 0.1]
+    if sum(int(stats[i, 2]) for i in pieces) < 0.3 * w:
+        return np.zeros_like(mask)
+    # Each piece's slope from its second moments; the common slope is their median weighted
+    # by length (ruled lines are parallel, up to a little perspective).
+    slopes, weights = [], []
+    for i in pieces:
+        x, y, pw, ph = stats[i, :4]
+        ys, xs = np.nonzero(labels[y:y + ph, x:x + pw] == i)
+        xs = xs - xs.mean()
+        slopes.append(float((xs * (ys - ys.mean())).sum() / max((xs * xs).sum(), 1e-6)))
+        weights.append(pw)
+    order = np.argsort(slopes)
+    cumulative = np.cumsum(np.array(weights)[order])
+    slope = slopes[order[int(np.searchsorted(cumulative, cumulative[-1] / 2))]]
+    heights = np.array([centroids[i][1] - slope * (centroids[i][0] - w / 2) for i in pieces])
+
+    groups: list[list[int]] = []
+    for k in np.argsort(heights):
+        if groups and heights[k] - heights[groups[-1][-1]] <= thickness:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    erase = np.zeros_like(mask)
+    columns = np.arange(w)
+    thin_y = thin_x = None
+    for group in groups:
+        covered = np.zeros(w, bool)
+        for k in group:
+            x, _, pw, _ = stats[pieces[k], :4]
+            covered[x:x + pw] = True
+        if covered.sum() < 0.3 * w or np.ptp(columns[covered]) + 1 < min_span:
+            continue
+        ys, xs = np.nonzero(np.isin(labels, [pieces[k] for k in group]))
+        line_slope, offset = np.polyfit(xs, ys, 1)
+        if thin_y is None:
+            thin_y, thin_x = np.nonzero(thin)
+        # Every thin pixel near the path, the bits of line between digit strokes included.
+        near = np.abs(thin_y - (line_slope * thin_x + offset)) <= thickness / 2 + 1
+        erase[thin_y[near], thin_x[near]] = 1
+    return erase
+
+
+def remove_lines(mask: np.ndarray) -> np.ndarray:
+    """Erase ruled lines and other thin straight lines running across most of the image.
+
+    Only lines spanning 60% of the image (in pieces covering 30% of it) are erased: the bar
+    of a 7 or a tall thin 1 written large inside a tight region stays a digit.
+    """
+    h, w = mask.shape
+    thickness = max(3, int(round(0.012 * max(h, w))))
+    horizontal = _line_pixels(mask, thickness, int(0.6 * w))
+    vertical = _line_pixels(np.ascontiguousarray(mask.T), thickness, int(0.6 * h)).T
+    if not (horizontal.any() or vertical.any()):
+        return mask
+    # A pixel more around each line (its anti-aliased edge would stay as crumbs), but never
+    # where a stroke crosses the line: there the ink runs on beyond the line's width.
+    grow = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    tall = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 1)))
+    wide = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (thickness + 1, 1)))
+    erase = (cv2.dilate(horizontal, grow) & (1 - tall)) | (cv2.dilate(vertical, grow) & (1 - wide))
+    return mask & (1 - erase)
+
+
+# --------------------------------------------------------------------------- the ink map
+
+@dataclass
+class InkMap:
+    strength: np.ndarray  # float32 ink strength in [0, 1]
+    labels: np.ndarray    # int32 connected components of the faint-ink mask (lines removed)
+    stats: np.ndarray     # their cv2 stats: x, y, w, h, area (row 0 is the background)
+    seeded: np.ndarray    # bool per component: holds clear ink (the hysteresis keeps it)
+    high: float           # the clear-ink threshold
+    low: float            # the faint-ink threshold (the mask's edge)
+    polarity: str
+
+    @property
+    def mask(self) -> np.ndarray:
+        """The ink kept by hysteresis, as a uint8 0/1 mask."""
+        return self.seeded.astype(np.uint8)[self.labels]
+
+
+def ink_map(grey: np.ndarray, polarity: str = "auto", floor: float = 0.12) -> InkMap:
+    """Strength, then the hysteresis mask: clear ink and the fainter ink connected to it.
+
+    Clear ink is above Otsu's threshold (never below `floor`, so plain paper has none) and well
+    above the paper's noise; faint ink is above half of that. A thin or blurred stroke thus
+    stays in one piece while noise specks stay out. Lines are erased from the faint mask
+    before the clear parts pick what to keep: a faint ruled line touching a digit would
+    otherwise come along with it. Faint pieces without clear ink are kept in the labels (not in
+    the mask): a digit may claim a faint stroke of its own that lies inside its box.
+    """
+    strength, polarity = ink_strength(grey, polarity)
+    sample = strength[::4, ::4]
+    centre = float(np.median(sample))
+    noise = float(np.median(np.abs(sample - centre))) * 1.4826
+    high = max(otsu_threshold(strength, floor), centre + 6 * noise)
+    low = max(0.06, 0.5 * high, centre + 3.5 * noise)
+    weak = remove_lines((strength >= low).astype(np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
+    seeded = np.zeros(count, bool)
+    seeded[np.unique(labels[strength >= high])] = True
+    seeded[0] = False
+    return InkMap(strength, labels, stats, seeded, high, low, polarity)

@@ -1,0 +1,258 @@
+"""Which ink is a digit? From an ink map (ink.py) to digit boxes, and their reading order.
+
+Connected pieces of ink are filtered and grouped the way a reader would: lines along the
+image and specks are not digits; the pieces of a digit broken by a faint stroke (the bar of
+a 5, an open 4) belong together; a blob wider than any digit is several digits that touch.
+Where that last call is not clear-cut, the alternatives are handed on, so that the model can
+decide (digits.py asks it: "one 0" against "a ( and a )").
+
+No framework here; cv2 only through ink.py's results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .ink import InkMap
+
+Box = tuple[int, int, int, int]  # x, y, width, height
+
+# MNIST digits are at most about 1.7 times as wide as tall (the widest 2s and 5s).
+WIDEST_DIGIT = 1.7
+
+
+@dataclass
+class Blob:
+    x: int
+    y: int
+    w: int
+    h: int
+    area: int
+    labels: list[int] = field(default_factory=list)  # components of the ink map it is made of
+
+    @property
+    def x1(self) -> int:
+        return self.x + self.w
+
+    @property
+    def y1(self) -> int:
+        return self.y + self.h
+
+    @property
+    def box(self) -> Box:
+        return self.x, self.y, self.w, self.h
+
+    def merged(self, other: "Blob") -> "Blob":
+        x0, y0 = min(self.x, other.x), min(self.y, other.y)
+        x1, y1 = max(self.x1, other.x1), max(self.y1, other.y1)
+        return Blob(x0, y0, x1 - x0, y1 - y0, self.area + other.area, self.labels + other.labels)
+
+
+@dataclass
+class Candidate:
+    """A group of ink that is one digit, or several touching ones: the ways to read it."""
+
+    whole: Blob
+    splits: list[list[Blob]] = field(default_factory=list)  # alternatives: 2 pieces, 3 pieces...
+    preferred: int = 0  # without a model to ask: 0 = whole, k = splits[k - 1]
+
+    def chosen(self, option: int | None = None) -> list[Blob]:
+        option = self.preferred if option is None else option
+        return [self.whole] if option == 0 else self.splits[option - 1]
+
+
+# --------------------------------------------------------------------------- filters
+
+def is_line_like(blob: Blob, width: int, height: int) -> bool:
+    """A band along the image (a strip of table, a shadow's edge, a line left over), not a digit.
+
+    A digit is never much wider than tall; a vertical band must also be thin for its length
+    and touch the image's edge, so a tall thin 1 is kept.
+    """
+    long_side = max(blob.w, blob.h)
+    thickness = blob.area / max(long_side, 1)
+    if blob.w >= 0.5 * width and blob.w > 2.5 * blob.h:
+        return True
+    if blob.h >= 0.8 * height and blob.h > 4 * blob.w and (blob.y <= 1 or blob.y1 >= height - 1) \
+            and thickness < long_side / 25:
+        return True
+    return long_side >= 0.6 * max(width, height) and thickness < long_side / 25
+
+
+def merge_pieces(blobs: list[Blob]) -> list[Blob]:
+    """Merge the pieces of one digit stacked one above the other (a 5's bar, a broken 8), or
+    whose boxes overlap a lot (the two halves of a 0 that a ruled line cut).
+
+    They belong together when their columns mostly overlap, the gap between them is small,
+    the smaller is not a mere speck, and together they are no taller than a digit: than the
+    taller piece allows, or than the usual height of the blobs around (two halves of a 5).
+    """
+    blobs = sorted(blobs, key=lambda b: -b.area)
+    tallest = max((b.h for b in blobs), default=0)
+    usual = float(np.median([b.h for b in blobs if b.h >= 0.5 * tallest])) if blobs else 0.0
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(blobs)):
+            for j in range(i + 1, len(blobs)):
+                a, b = blobs[i], blobs[j]
+                overlap = min(a.x1, b.x1) - max(a.x, b.x)
+                gap = max(a.y, b.y) - min(a.y1, b.y1)
+                tall = max(a.h, b.h)
+                small, big = (b, a) if b.area <= a.area else (a, b)
+                merged = a.merged(b)
+                stacked = (overlap >= 0.5 * min(a.w, b.w) and gap <= 0.2 * tall
+                           and max(small.w, small.h) >= 0.2 * big.h
+                           and merged.h <= max(1.6 * tall, 1.25 * usual))
+                # Boxes that overlap a lot: the halves of a 0 or an 8 that a ruled line cut.
+                shared = max(0, overlap) * max(0, -gap)
+                nested = (shared >= 0.3 * min(a.w * a.h, b.w * b.h) and merged.w <= 1.3 * merged.h
+                          and merged.h <= 1.25 * max(tall, usual))
+                if stacked or nested:
+                    blobs[i] = merged
+                    del blobs[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return blobs
+
+
+def attach_fragments(blobs: list[Blob]) -> list[Blob]:
+    """Attach a small fragment (the detached bar of a 5 or a 7) to the digit it touches.
+
+    A fragment is much smaller and shorter than a digit; it joins the nearest digit whose box
+    it touches or almost touches, as long as the result is still shaped like one digit.
+    """
+    result: list[Blob] = []
+    for blob in sorted(blobs, key=lambda b: -b.area):
+        best, best_gap = None, None
+        for k, big in enumerate(result):
+            if blob.area > 0.4 * big.area or blob.h > 0.6 * big.h:
+                continue
+            gap = max(big.x - blob.x1, blob.x - big.x1, big.y - blob.y1, blob.y - big.y1, 0)
+            merged = big.merged(blob)
+            if gap <= 0.08 * big.h and merged.w <= 1.5 * merged.h and merged.h <= 1.3 * big.h \
+                    and (best_gap is None or gap < best_gap):
+                best, best_gap = k, gap
+        if best is None:
+            result.append(blob)
+        else:
+            result[best] = result[best].merged(blob)
+    return result
+
+
+def _cut(blob: Blob, ink: np.ndarray, pieces: int) -> list[Blob] | None:
+    """`blob` cut into `pieces` at the columns with least ink near equal divisions, or None."""
+    region = ink[blob.y:blob.y1, blob.x:blob.x1]
+    profile = region.sum(axis=0)
+    cuts = []
+    for k in range(1, pieces):
+        centre = int(blob.w * k / pieces)
+        half = max(2, int(blob.w / pieces * 0.3))
+        lo, hi = max(1, centre - half), min(blob.w - 1, centre + half)
+        if hi <= lo:
+            return None
+        cuts.append(lo + int(np.argmin(profile[lo:hi])))
+    out = []
+    for left, right in zip([0, *cuts], [*cuts, blob.w]):
+        ys, xs = np.nonzero(region[:, left:right])
+        if len(xs) == 0:
+            return None
+        out.append(Blob(blob.x + left + int(xs.min()), blob.y + int(ys.min()), int(xs.max() - xs.min() + 1),
+                        int(ys.max() - ys.min() + 1), int(len(xs)), list(blob.labels)))
+    # Every piece must still look like a digit, not a sliver.
+    if any(p.h < 0.5 * blob.h or max(p.w, p.h) < 0.3 * blob.h for p in out):
+        return None
+    return out
+
+
+def candidate(blob: Blob, ink: np.ndarray) -> Candidate:
+    """One digit, or several touching ones? Wide blobs get alternatives, most likely first."""
+    ratio = blob.w / max(blob.h, 1)
+    if ratio < 1.15:
+        return Candidate(blob)
+    splits = []
+    for pieces in range(2, min(6, int(ratio / 0.35)) + 1):
+        cut = _cut(blob, ink, pieces)
+        if cut is not None:
+            splits.append(cut)
+    # Without a model: split only what no single digit could be, into digits of usual width.
+    preferred = 0
+    if ratio >= WIDEST_DIGIT and splits:
+        want = max(2, int(round(ratio / 0.8)))
+        preferred = 1 + min(range(len(splits)), key=lambda k: abs(len(splits[k]) - want))
+    return Candidate(blob, splits, preferred)
+
+
+# --------------------------------------------------------------------------- digits
+
+def find_candidates(ink: InkMap) -> list[Candidate]:
+    """Digit-sized groups of clear ink, specks and lines left out."""
+    h, w = ink.labels.shape
+    blobs = [Blob(int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), [i])
+             for i, s in enumerate(ink.stats) if i > 0 and ink.seeded[i]]
+    blobs = [b for b in blobs if not is_line_like(b, w, h)]
+    min_side = max(6, 0.03 * min(h, w))
+    # Pieces smaller than a speck may still join a digit; whatever stays small goes.
+    blobs = [b for b in blobs if max(b.w, b.h) >= 0.35 * min_side]
+    blobs = attach_fragments(merge_pieces(blobs))
+    blobs = [b for b in blobs if max(b.w, b.h) >= min_side and b.h >= 0.5 * min_side]
+    if not blobs:
+        return []
+    # Much smaller than the largest: a speck or a stray mark, not a digit.
+    tallest = max(b.h for b in blobs)
+    blobs = [b for b in blobs if b.h >= 0.3 * tallest]
+    mask = ink.mask
+    return [candidate(b, mask) for b in blobs]
+
+
+def faint_parts(ink: InkMap, blob: Blob, taken: set[int]) -> list[int]:
+    """Faint pieces (no clear ink of their own) lying inside `blob`'s box, not claimed by others.
+
+    A digit's faint stroke that broke away (the thin bar of a 7 in a shadow) comes back this way.
+    """
+    margin = int(0.1 * blob.h)
+    x0, y0, x1, y1 = blob.x - margin, blob.y - margin, blob.x1 + margin, blob.y1 + margin
+    inside = np.unique(ink.labels[max(0, y0):y1, max(0, x0):x1])
+    found = []
+    for i in inside:
+        if i == 0 or ink.seeded[i] or i in taken:
+            continue
+        x, y, w, h, area = ink.stats[i]
+        if x >= x0 and y >= y0 and x + w <= x1 and y + h <= y1 and max(w, h) >= 0.15 * blob.h:
+            found.append(int(i))
+    return found
+
+
+# --------------------------------------------------------------------------- reading order
+
+def reading_order(boxes: list[Box]) -> list[tuple[int, int]]:
+    """(row, position) for each box: rows top to bottom, left to right inside a row.
+
+    Rows are chained from left to right: a box joins the row whose last box is level with it
+    (centres less than half a digit height apart), so a slightly tilted line stays one row.
+    """
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i][0])
+    rows: list[list[int]] = []
+    for i in order:
+        x, y, w, h = boxes[i]
+        cy = y + h / 2
+        best, best_distance = None, None
+        for r, row in enumerate(rows):
+            lx, ly, lw, lh = boxes[row[-1]]
+            distance = abs((ly + lh / 2) - cy)
+            if distance <= 0.5 * max(h, lh) and (best_distance is None or distance < best_distance):
+                best, best_distance = r, distance
+        if best is None:
+            rows.append([i])
+        else:
+            rows[best].append(i)
+    rows.sort(key=lambda row: float(np.mean([boxes[i][1] + boxes[i][3] / 2 for i in row])))
+    result = [(0, 0)] * len(boxes)
+    for r, row in enumerate(rows):
+        for p, i in enumerate(row):
+            result[i] = (r, p)
+    return result
