@@ -118,10 +118,51 @@ def test_on_test_set(session: Session) -> None:
     workflows.evaluate(session.model, session.framework, session.console, session.data_dir, session.runs_dir)
 
 
-# The test modes offered after a model is chosen: (label, action). Later modes (camera,
-# image files) are added here.
+def test_on_webcam(session: Session) -> None:
+    """The camera window: SPACE, drag a region, ENTER; the digits read are shown and printed."""
+    from .input_errors import ReadingError  # no OpenCV needed for the error types
+
+    source = _ask(session, "> camera index, or a video or image file [0]: ") or "0"
+    live = _ask(session, "> read continuously in the guide box (live)? [y/N]: ").lower() in ("y", "yes")
+    session.console.print("SPACE: snapshot, drag the region, ENTER to read it (c cancels); q or Esc: back to the menu.")
+    try:
+        from .read_commands import camera_session  # imports OpenCV: only when this mode is chosen
+
+        camera_session(source, session.model, session.framework, session.runs_dir, live, True, None, "auto",
+                       lambda line: session.console.print(line, markup=False, highlight=False))
+    except ReadingError as exc:
+        session.console.print(f"Error: {exc}", markup=False)
+
+
+def test_on_image_file(session: Session) -> None:
+    """Photos or scans of handwritten digits, one prompt at a time (Enter goes back)."""
+    import shlex
+    from pathlib import Path
+
+    from .input_errors import ReadingError
+
+    while True:
+        answer = _ask(session, "> image file(s) to read (Enter: back): ")
+        if not answer:
+            return
+        try:
+            paths = [Path(p).expanduser() for p in shlex.split(answer)]
+        except ValueError as exc:  # an unclosed quote
+            session.console.print(f"Error: {exc}", markup=False)
+            continue
+        try:
+            from .read_commands import predict_files
+
+            predict_files(paths, session.model, session.framework, session.runs_dir, None, "auto", session.console)
+        except ReadingError as exc:
+            session.console.print(f"Error: {exc}", markup=False)
+
+
+# The test modes offered after a model is chosen: (label, action).
 TEST_MODES: list[tuple[str, Callable[[Session], None]]] = [
     ("standard test set evaluation (10,000 images)", test_on_test_set),
+    ("webcam ROI: snapshot, drag a region, read the digits", test_on_webcam),
+    ("image file: read the handwritten digits in photos or scans", test_on_image_file),
 ]
 
 

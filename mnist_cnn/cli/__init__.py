@@ -17,6 +17,8 @@ from .explain_cmd import explain
 from .report_cmd import report
 from .listing_cmd import recipes, runs
 from .menu_cmd import menu
+from .camera_cmd import camera
+from .predict_cmd import predict
 from .onnx_compare_cmd import onnx_compare
 from .train_cmd import train
 
@@ -34,6 +36,8 @@ def cli():
       mnist-cnn evaluate --model latest   full report on the 10,000 test images
       mnist-cnn compare                   both frameworks trained and compared side by side
       mnist-cnn report                    figures of the latest run, with report.md
+      mnist-cnn predict photo.jpg         read handwritten digits in a photo
+      mnist-cnn camera --live             read digits held up to the camera
       mnist-cnn menu                      the interactive menu
 
     Data: $MNIST_CNN_DATA or --data-dir points at a local copy of MNIST; runs go to
@@ -45,6 +49,8 @@ for command in (train, evaluate, compare, report, explain, recipes, runs, data, 
     cli.add_command(command)
 cli.add_command(export)  # deploy-ready models (mnist_cnn/deploy)
 cli.add_command(onnx_compare)
+cli.add_command(predict)  # reading real photos and cameras (mnist_cnn/digits.py, camera.py)
+cli.add_command(camera)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from ..backends import FRAMEWORKS, BackendUnavailable, ModelFileError, canonical_framework
 from ..data import DataError
+from ..input_errors import ReadingError
 from ..runtime import DEVICES_HELP, PRECISIONS, DeviceError, DistributedError, parse_device
 
 class FrameworkType(click.ParamType):
@@ -69,7 +70,7 @@ def friendly_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (DataError, ModelFileError, BackendUnavailable, DeviceError, DistributedError) as exc:
+        except (DataError, ModelFileError, BackendUnavailable, DeviceError, DistributedError, ReadingError) as exc:
             raise click.ClickException(str(exc)) from None
         except ValueError as exc:  # bad option values caught by the config's validation
             raise click.UsageError(str(exc)) from None
