@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import ContextManager, Optional
 
 import torch
@@ -109,7 +108,3 @@ def grad_scaler(runtime: Runtime):
     if runtime.precision != "fp16":
         return None
     return torch.amp.GradScaler(torch.device(runtime.device).type)
-
-
-def no_autocast() -> ContextManager:
-    return nullcontext()
