@@ -84,7 +84,7 @@ def evaluate(model: str | list[str], framework: Optional[str], console: Console,
 
         classifiers = [place(c, device) for c in classifiers]
     classifier = classifiers[0] if len(classifiers) == 1 else EnsembleClassifier(classifiers)
-    path, found = resolved[0][0], classifier.framework
+    path, found = resolved[0][0], classifier.framework  # an exported file says which framework trained it
     mnist = load_data(data_dir, console)
     report = evaluate_classifier(classifier, mnist.test_images, mnist.test_labels)
     names = [str(p) for p, _, _ in resolved]
