@@ -21,10 +21,15 @@ from .runtime import DistributedError, World
 from .training import TrainOutcome, train_model
 
 
+_stop_requested = False
+
+
 def _stop_on_sigterm() -> None:
     """A launcher stops the other ranks with SIGTERM when one fails: unwind like Ctrl-C, so
     a half-assembled run folder is removed, and exit quietly (the launcher says why)."""
     def stop(signum, frame):
+        global _stop_requested
+        _stop_requested = True
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
@@ -73,6 +78,11 @@ def train_as_rank(framework: str, recipe: str, overrides: dict, console: Console
             train_model(config, framework, load_mnist(data_dir), None, runtime=runtime)
         engine.barrier()  # the others wait here until the chief has published the run
     except Exception as exc:
+        if _stop_requested:
+            # The SystemExit raised by the handler can land inside TensorFlow's C++ (pybind11 then
+            # turns it into a RuntimeError with a native stack); the run folder is already removed
+            # on the way here, so leave as quietly as the handler meant to.
+            raise SystemExit(128 + signal.SIGTERM) from None
         line = engine.communication_failure(exc)
         if line is None:
             raise
