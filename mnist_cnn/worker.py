@@ -88,5 +88,9 @@ def train_as_rank(framework: str, recipe: str, overrides: dict, console: Console
             raise
         raise DistributedError(f"rank {world.rank} of {world.size} lost contact with the other processes: "
                                f"{line}") from None
+    finally:
+        # Training is over, done or failed: a SIGTERM from the launcher must no longer raise, or it
+        # lands in exit-time cleanup (an atexit callback), which Python prints as a traceback.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     engine.close()
     return outcome
