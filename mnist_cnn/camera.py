@@ -8,7 +8,6 @@ the guide box, reading a region, the printed lines. Imports cv2 at load time: on
 from __future__ import annotations
 
 import os
-import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,12 +193,24 @@ def display_problem() -> Optional[str]:
         return "no display: DISPLAY is not set (a server, SSH without -X, or a container)"
     host, _, number = display.rpartition(":")
     number = number.split(".")[0]
-    if host in ("", "unix") and number.isdigit():
-        path = f"/tmp/.X11-unix/X{number}"
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-                probe.settimeout(2.0)
-                probe.connect(path)
-        except OSError:
-            return f"no display: nothing answers on DISPLAY={display}"
+    if host in ("", "unix") and number.isdigit() and not _x_server_listening(number):
+        return f"no display: nothing answers on DISPLAY={display}"
     return None
+
+
+def _x_server_listening(number: str) -> bool:
+    """Is an X server listening on local display `number`? Read from /proc/net/unix (Linux)
+    rather than by connecting: a bare X server resets when its last client leaves, and a window
+    opened during that reset fails."""
+    paths = {f"/tmp/.X11-unix/X{number}", f"@/tmp/.X11-unix/X{number}"}
+    try:
+        with open("/proc/net/unix") as table:
+            next(table)
+            for line in table:
+                fields = line.split()
+                # Flags 00010000: a listening socket.
+                if len(fields) >= 8 and fields[7] in paths and int(fields[3], 16) & 0x10000:
+                    return True
+        return False
+    except (OSError, ValueError, StopIteration):
+        return Path(f"/tmp/.X11-unix/X{number}").exists()

@@ -195,11 +195,13 @@ def find_candidates(ink: InkMap) -> list[Candidate]:
     blobs = [Blob(int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), [i])
              for i, s in enumerate(ink.stats) if i > 0 and ink.seeded[i]]
     blobs = [b for b in blobs if not is_line_like(b, w, h)]
-    min_side = max(6, 0.03 * min(h, w))
+    # A digit smaller than this is unreadable (MNIST's are 20 pixels tall): at least 8 pixels
+    # tall, and 3% of the image's shorter side.
+    min_side = max(8, 0.03 * min(h, w))
     # Pieces smaller than a speck may still join a digit; whatever stays small goes.
     blobs = [b for b in blobs if max(b.w, b.h) >= 0.35 * min_side]
     blobs = attach_fragments(merge_pieces(blobs))
-    blobs = [b for b in blobs if max(b.w, b.h) >= min_side and b.h >= 0.5 * min_side]
+    blobs = [b for b in blobs if b.h >= min_side]
     if not blobs:
         return []
     # Much smaller than the largest: a speck or a stray mark, not a digit.

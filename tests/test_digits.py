@@ -11,7 +11,7 @@ from mnist_cnn.digits import FIELD, clip_roi, extract_digits, stroke_width, to_m
 from mnist_cnn.ink import DARK_ON_LIGHT, LIGHT_ON_DARK, ink_map, ink_strength
 from mnist_cnn.segmentation import reading_order
 
-from .photos import compose, iou
+from .photos import compose, iou, keep_torch_threads  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.mnist
 
@@ -63,17 +63,22 @@ def test_one_digit_photographed_at_any_size_comes_back_as_its_mnist_self(mnist):
 
 
 def test_pen_width_is_brought_to_mnists(mnist):
-    digit = mnist.test_images[3]
-    widths = []
-    for pen in (-0.025, 0.0, 0.035):
-        photo = compose([digit], [0], [(100, 40, 200)], pen=pen)
-        raw = extract_digits(photo.image, pens=()).digits[0].image
-        normalised = extract_digits(photo.image).digits[0].image
-        widths.append((stroke_width(raw > 127), stroke_width(normalised > 127)))
-    raw_spread = max(w for w, _ in widths) / min(w for w, _ in widths)
-    new_spread = max(w for _, w in widths) / min(w for _, w in widths)
-    assert raw_spread > 1.5          # the photos really differ in pen width...
-    assert new_spread < 1.35         # ...and the digits the model sees much less
+    """Thin pens are thickened and broad ones thinned (thinning is capped so that a blotted
+    digit keeps its shape): over several digits, the widths the model sees spread far less
+    than the photos' widths."""
+    raw_spreads, new_spreads = [], []
+    for index in (0, 1, 2, 3, 7):
+        widths = []
+        for pen in (-0.025, 0.0, 0.035):
+            photo = compose([mnist.test_images[index]], [0], [(100, 40, 200)], pen=pen)
+            raw = extract_digits(photo.image, pens=()).digits[0].image
+            normalised = extract_digits(photo.image).digits[0].image
+            widths.append((stroke_width(raw > 127), stroke_width(normalised > 127)))
+        raw_spreads.append(max(w for w, _ in widths) / min(w for w, _ in widths))
+        new_spreads.append(max(w for _, w in widths) / min(w for _, w in widths))
+    assert min(raw_spreads) > 1.5                           # the photos really differ in pen...
+    assert np.mean(new_spreads) < 0.85 * np.mean(raw_spreads)  # ...the model's digits much less
+    assert all(new <= raw for new, raw in zip(new_spreads, raw_spreads))
 
 
 # --------------------------------------------------------------------------- light and paper
@@ -182,7 +187,7 @@ def test_region_of_interest(mnist):
 
 # --------------------------------------------------------------------------- measured accuracy
 
-def test_camera_like_set_through_the_whole_pipeline(mnist, torch_run):
+def test_camera_like_set_through_the_whole_pipeline(mnist, torch_run, keep_torch_threads):
     """The benchmark's measurement on a small seeded set: pipeline close to direct 28x28."""
     from benchmarks.camera_like_set import run
     from mnist_cnn.read_commands import load_model
