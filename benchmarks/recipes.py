@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,17 +32,31 @@ def train_once(recipe: str, framework: str, extra: list[str]) -> dict:
     return {"recipe": recipe, "framework": framework, "command": " ".join(["mnist-cnn", *cmd[3:-2]]), **summary}
 
 
+def median_run(runs: list[dict]) -> dict:
+    """One row for repeated runs: the seed fixes the accuracy, the seconds are their median."""
+    row = dict(runs[0])
+    for key in ("train_seconds", "train_images_per_second", "peak_memory_mb"):
+        if all(key in r for r in runs):
+            row[key] = statistics.median(r[key] for r in runs)
+            row[f"{key}_runs"] = [r[key] for r in runs]
+    row["test_accuracy_runs"] = [r["test_accuracy"] for r in runs]
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipes", nargs="+", default=["fast", "kids", "lab7"])
     parser.add_argument("--frameworks", nargs="+", default=["torch", "keras"])
     parser.add_argument("--name", default="recipes", help="result file name (benchmarks/results/NAME.json)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per (recipe, framework); seconds are their median (this machine is noisy)")
     parser.add_argument("extra", nargs="*", help="more options for mnist-cnn train (after --)")
     args = parser.parse_args()
     rows = []
     for recipe in args.recipes:
         for framework in args.frameworks:
-            row = train_once(recipe, framework, args.extra)
+            runs = [train_once(recipe, framework, args.extra) for _ in range(max(1, args.repeat))]
+            row = median_run(runs)
             rows.append(row)
             print(f"{recipe:9} {framework:6} {100 * row['test_accuracy']:.2f}%  {row['train_seconds']:.1f} s",
                   flush=True)
