@@ -8,26 +8,11 @@ shows everything.
 """
 
 import os
-from contextlib import contextmanager
+
+from mnist_cnn.deploy.quiet import quiet_native_stderr as _quiet_native_stderr
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
-
-@contextmanager
-def _quiet_native_stderr():
-    if os.environ.get("MNIST_CNN_TF_VERBOSE"):
-        yield
-        return
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 with _quiet_native_stderr():

@@ -86,6 +86,14 @@ def choose_framework(session: Session) -> None:
         side_by_side(session)  # a comparison, then the framework choice again
 
 
+def choose_recipe(session: Session) -> str:
+    """One of the named recipes, by number; Enter takes the default."""
+    keys = {str(i + 1): name for i, name in enumerate(RECIPES)}
+    default = next(k for k, v in keys.items() if v == DEFAULT_RECIPE)
+    return keys[choose(session, "Recipe", [(k, f"{v} - {RECIPE_NOTES[v]}") for k, v in keys.items()],
+                       default=default)]
+
+
 def choose_model(session: Session) -> bool:
     """Train a new model or reuse the latest; False means "back to the framework"."""
     name = display_name(session.framework)
@@ -103,10 +111,7 @@ def choose_model(session: Session) -> bool:
     if answer == "2":
         session.model = str(latest)
         return True
-    recipe_keys = {str(i + 1): name for i, name in enumerate(RECIPES)}
-    default_key = next(k for k, v in recipe_keys.items() if v == DEFAULT_RECIPE)
-    recipe = recipe_keys[choose(session, "Recipe", [(k, f"{v} - {RECIPE_NOTES[v]}") for k, v in recipe_keys.items()],
-                                default=default_key)]
+    recipe = choose_recipe(session)
     epochs = ask_int(session, "epochs", get_recipe(recipe).epochs)
     outcome = workflows.train(session.framework, recipe, {"epochs": epochs}, session.console,
                               session.data_dir, session.runs_dir)

@@ -7,18 +7,11 @@ shown and lead back to the framework choice, as elsewhere in the menu.
 from __future__ import annotations
 
 from .backends import BackendUnavailable, ModelFileError
-from .config import DEFAULT_RECIPE, RECIPE_NOTES, RECIPES, get_recipe
+from .config import DEFAULT_RECIPE, get_recipe
 from .data import DataError
-from .menu import MenuExit, Session, ask_int, choose
+from .menu import MenuExit, Session, ask_int, choose, choose_recipe
 from .runs import latest_run, runs_root
 from .side_by_side import CompareError, compare
-
-
-def choose_recipe(session: Session) -> str:
-    keys = {str(i + 1): name for i, name in enumerate(RECIPES)}
-    default = next(k for k, v in keys.items() if v == DEFAULT_RECIPE)
-    return keys[choose(session, "Recipe", [(k, f"{v} - {RECIPE_NOTES[v]}") for k, v in keys.items()],
-                       default=default)]
 
 
 def side_by_side(session: Session) -> None:

@@ -1,7 +1,8 @@
 """Silence what native runtimes print straight to file descriptor 2 (not Python warnings).
 
 LiteRT announces "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." from C++ when a
-model is first planned; a CLI user has no use for it. Python exceptions are raised, not
+model is first planned, and TensorFlow prints oneDNN and CUDA-probe notices on import (used by
+keras_impl for that); a CLI user has no use for them. Python exceptions are raised, not
 printed, so none is hidden. MNIST_CNN_TF_VERBOSE=1 shows everything (as for TensorFlow in
 keras_impl).
 """
