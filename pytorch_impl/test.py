@@ -16,6 +16,8 @@ from .model_utils import load_model, save_model
 
 
 CHUNK = 256
+# From this many images on, predict_proba uses the batch graph (see _batch_graph).
+BATCH_GRAPH_MIN = 64
 
 
 class TorchClassifier:
@@ -27,6 +29,7 @@ class TorchClassifier:
         # where inference runs (`--device`); images arrive and probabilities leave on the CPU
         self.device = torch.device("cpu") if device is None else torch.device(device)
         self._graph: torch.jit.ScriptModule | None = None
+        self._batch: torch.jit.ScriptModule | None = None
 
     def _inference_graph(self) -> torch.jit.ScriptModule:
         """A frozen TorchScript graph of a copy of the model, built on first use.
@@ -45,11 +48,27 @@ class TorchClassifier:
                 self._graph = torch.jit.freeze(torch.jit.trace(source, example))
         return self._graph
 
+    def _batch_graph(self) -> torch.jit.ScriptModule:
+        """For batches on the CPU: the frozen graph further optimised for inference (oneDNN
+        layouts kept between layers). Measured on 2 cores for the fast net: 1.6x the images per
+        second of the frozen graph on batches of 1,000, but 0.75 ms instead of 0.45 ms for one
+        image, so single images and small batches (the camera's) keep the frozen graph.
+        Same probabilities within 1e-6."""
+        if self.device.type != "cpu":
+            return self._inference_graph()
+        if self._batch is None:
+            source = copy.deepcopy(self.model).eval().to(memory_format=torch.channels_last)
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._batch = torch.jit.optimize_for_inference(torch.jit.trace(source, torch.zeros(1, 1, 28, 28)))
+        return self._batch
+
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) uint8 -> (N, 10) float32 through the frozen inference graph."""
-        graph = self._inference_graph()
+        """(N, 28, 28) uint8 -> (N, 10) float32 through a compiled inference graph."""
+        images = np.asarray(images)
+        graph = self._batch_graph() if len(images) >= BATCH_GRAPH_MIN else self._inference_graph()
         with torch.inference_mode():
-            x = torch.from_numpy(normalize(np.asarray(images))).unsqueeze(1).to(self.device)
+            x = torch.from_numpy(normalize(images)).unsqueeze(1).to(self.device)
             # Chunks of 256 keep each layer's activations in cache: measured 10-15% more
             # images per second than 1,000 at once, and far more than 4,000.
             parts = [torch.softmax(graph(x[i:i + CHUNK]), dim=1) for i in range(0, len(x), CHUNK)]

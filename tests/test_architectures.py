@@ -72,3 +72,19 @@ def test_spec_survives_json_and_keras_round_trip():
     for spec in ARCHITECTURES.values():
         assert ArchSpec.from_dict(spec.to_dict()) == spec
         assert keras_utils.spec_from_model(keras_utils.build_model(spec)).layers == spec.layers
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("name", ["fast", "accurate", "lab7"])
+def test_an_image_reads_the_same_alone_or_in_a_batch(name, mnist):
+    """PyTorch predicts single images and small batches through one compiled graph and large
+    batches through another (faster for batches): an image's probabilities must not depend on
+    which one ran it."""
+    spec = ARCHITECTURES[name]
+    classifier = get_backend("torch").build(spec, initial_weights(spec, 3))
+    images = mnist.test_images[:300]
+    batched = classifier.predict_proba(images)
+    alone = np.concatenate([classifier.predict_proba(images[i:i + 1]) for i in range(0, 300, 10)])
+    np.testing.assert_allclose(batched[::10], alone, atol=1e-5)
+    assert (batched.argmax(1)[::10] == alone.argmax(1)).all()
+    np.testing.assert_allclose(batched.sum(axis=1), 1.0, atol=1e-5)
