@@ -88,18 +88,27 @@ class Camera:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    def window(self, timeout: float = 90) -> tuple[int, int, int, int]:
-        """The preview window's position and size on the screen (it appears once the model is loaded)."""
+    def window(self, size: tuple[int, int] = (640, 480), timeout: float = 90) -> tuple[int, int, int, int]:
+        """The preview window's position and size on the screen, once it shows a frame.
+
+        The window appears (once the model is loaded) before its first frame, at a small default
+        size, and takes the frame's size when the frame is shown: wait for `size`. If it never
+        comes, the last geometry seen is returned, for the caller's assertion to show."""
         deadline = time.monotonic() + timeout
+        geometry = None
         while time.monotonic() < deadline:
             found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{WINDOW}$"], env=self.env,
                                    capture_output=True, text=True, timeout=30).stdout.split()
             if found:
                 shell = dict(line.split("=", 1) for line in self.xdo("getwindowgeometry", "--shell", found[0]).split())
-                return int(shell["X"]), int(shell["Y"]), int(shell["WIDTH"]), int(shell["HEIGHT"])
+                geometry = int(shell["X"]), int(shell["Y"]), int(shell["WIDTH"]), int(shell["HEIGHT"])
+                if geometry[2:] == size:
+                    return geometry
             if self.process.poll() is not None:
                 break
             time.sleep(0.2)
+        if geometry is not None:
+            return geometry
         raise AssertionError(f"no window; output:\n{self.output()}")
 
     def drag(self, start: tuple[int, int], end: tuple[int, int]) -> None:
