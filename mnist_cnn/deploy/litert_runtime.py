@@ -18,7 +18,7 @@ from ..backends import ModelFileError
 from .extras import require
 from .quiet import quiet_native_stderr
 from .pixels import INPUT_NAME, METADATA_KEY, OUTPUT_NAME, PixelsClassifier, check_pixel_count, parse_metadata, \
-    runtime_threads
+    read_model_bytes, runtime_threads
 
 
 def read_metadata(content: bytes) -> Optional[str]:
@@ -53,10 +53,7 @@ def load_tflite_classifier(path: Path, threads: int | None = None) -> PixelsClas
     import ai_edge_litert
     from ai_edge_litert.interpreter import Interpreter
 
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    content = read_model_bytes(path)
     try:
         text = read_metadata(content)
         with quiet_native_stderr():

@@ -14,7 +14,7 @@ import numpy as np
 from ..backends import ModelFileError
 from .extras import require
 from .pixels import INPUT_NAME, METADATA_KEY, OUTPUT_NAME, PixelsClassifier, check_pixel_count, parse_metadata, \
-    runtime_threads
+    read_model_bytes, runtime_threads
 
 
 def session_options(threads: int):
@@ -32,10 +32,7 @@ def open_session(path: Path, threads: int | None = None):
     require("onnxruntime", "running .onnx models")
     import onnxruntime as ort
 
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    content = read_model_bytes(path)
     try:
         return ort.InferenceSession(content, session_options(threads or runtime_threads()),
                                     providers=["CPUExecutionProvider"])

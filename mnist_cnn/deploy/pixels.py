@@ -38,6 +38,15 @@ def runtime_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def read_model_bytes(path: Path) -> bytes:
+    """The whole file, for a runtime that is handed bytes rather than a path; ModelFileError
+    naming the file if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
 def make_metadata(framework: str, spec: ArchSpec, variant: str, source: dict) -> str:
     """The compact JSON stored in every exported file (compact: it counts in the int8 size)."""
     return json.dumps({"writer": "mnist-cnn", "contract": CONTRACT, "framework": framework, "variant": variant,
