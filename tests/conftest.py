@@ -63,6 +63,27 @@ def run_cli(*args: str, env: dict | None = None, input: str | None = None, timeo
                           env=full_env, input=input, timeout=timeout, cwd=cwd or ROOT)
 
 
+_HELP_PROBE = """
+import json, sys
+from click.testing import CliRunner
+from mnist_cnn.cli import cli
+commands, watched = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+results = [CliRunner().invoke(cli, [*command, "--help"], prog_name="mnist-cnn") for command in commands]
+print(json.dumps({"loaded": sorted(m for m in watched if m in sys.modules),
+                  "output": "".join(r.output for r in results),
+                  "exit_codes": [r.exit_code for r in results]}))
+"""
+
+
+def help_in_fresh_process(commands: list[list[str]], watched: tuple[str, ...]) -> dict:
+    """`mnist-cnn COMMAND --help` for each command, in one fresh process: which of the `watched`
+    modules got imported (`loaded`), the help texts (`output`) and each `exit_codes`."""
+    done = subprocess.run([sys.executable, "-c", _HELP_PROBE, json.dumps(commands), json.dumps(list(watched))],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _train_once(framework: str, runs_dir: Path, mnist_dir: Path) -> Path:
     result = run_cli("train", "--framework", framework, "--epochs", "1", "--runs-dir", str(runs_dir),
                      "--data-dir", str(mnist_dir))

@@ -12,7 +12,7 @@ from benchmarks.camera_like import write_video
 from mnist_cnn import camera
 from mnist_cnn.input_errors import CameraError
 
-from .conftest import run_cli
+from .conftest import help_in_fresh_process, run_cli
 from .photos import clear_digits, compose, keep_torch_threads  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.mnist
@@ -187,11 +187,5 @@ def test_camera_options_that_do_not_go_together():
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX only")
 def test_camera_help_does_not_import_opencv_or_frameworks():
-    import subprocess
-    import sys
-
-    code = ("import sys; from click.testing import CliRunner; from mnist_cnn.cli import cli; "
-            "CliRunner().invoke(cli, ['camera', '--help']); CliRunner().invoke(cli, ['predict', '--help']); "
-            "print(sorted(m for m in ('cv2', 'torch', 'tensorflow') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+    result = help_in_fresh_process([["camera"], ["predict"]], ("cv2", "torch", "tensorflow"))
+    assert result["loaded"] == [], result

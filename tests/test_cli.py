@@ -1,24 +1,16 @@
 """The command line as a user meets it: help, lazy imports, and one-line errors."""
 
-import subprocess
-import sys
-
 import pytest
 
-from .conftest import ROOT, run_cli
+from .conftest import help_in_fresh_process, run_cli
 
 COMMANDS = [["train"], ["evaluate"], ["recipes"], ["runs"], ["data"], ["data", "info"], ["data", "download"], ["menu"]]
 
 
 def test_help_imports_neither_framework():
-    code = ("import sys\n"
-            "from mnist_cnn.cli import cli\n"
-            "try:\n    cli(['--help'], prog_name='mnist-cnn')\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('torch', 'tensorflow', 'keras', 'cv2', 'matplotlib') if m in sys.modules]\n"
-            "print('HEAVY', heavy)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
-    assert "train" in result.stdout and "evaluate" in result.stdout
+    result = help_in_fresh_process([[]], ("torch", "tensorflow", "keras", "cv2", "matplotlib"))
+    assert result["loaded"] == [], result
+    assert "train" in result["output"] and "evaluate" in result["output"]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

@@ -16,7 +16,7 @@ from mnist_cnn.folding import fold_batchnorm
 from mnist_cnn.runs import sniff_model_format
 from mnist_cnn.weights import initial_weights
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, help_in_fresh_process, run_cli
 
 
 def trained_looking(spec, seed, negative_gamma=False):
@@ -233,16 +233,11 @@ def test_only_files_written_here_are_trusted(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- CLI
 
 def test_help_imports_no_export_tool():
-    code = ("import sys\n"
-            "from mnist_cnn.cli import cli\n"
-            "for args in (['--help'], ['export', '--help'], ['onnx-compare', '--help']):\n"
-            "    try:\n        cli(args, prog_name='mnist-cnn')\n    except SystemExit:\n        pass\n"
-            "heavy = [m for m in ('torch', 'tensorflow', 'onnx', 'onnxruntime', 'onnxscript', 'tf2onnx',\n"
-            "                     'ai_edge_litert') if m in sys.modules]\n"
-            "print('HEAVY', heavy)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
-    assert "export" in result.stdout and "onnx-compare" in result.stdout
+    result = help_in_fresh_process([[], ["export"], ["onnx-compare"]],
+                                   ("torch", "tensorflow", "onnx", "onnxruntime", "onnxscript", "tf2onnx",
+                                    "ai_edge_litert"))
+    assert result["loaded"] == [], result
+    assert "export" in result["output"] and "onnx-compare" in result["output"]
 
 
 BLOCK_ONNX = """

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,7 +14,7 @@ import pytest
 from mnist_cnn import launch
 from mnist_cnn.runtime import (DeviceError, DistributedError, Runtime, World, check_shardable, keras_world,
                                parse_device, parse_precision, shard, threads_per_process, torch_world)
-from tests.conftest import ROOT, run_cli
+from tests.conftest import help_in_fresh_process, run_cli
 
 
 def test_device_names_are_normalised_and_checked():
@@ -175,13 +173,10 @@ def test_ensemble_and_several_processes_do_not_mix(tmp_path):
 
 
 def test_help_still_loads_no_framework():
-    code = ("import sys; from click.testing import CliRunner; from mnist_cnn.cli import cli; "
-            "r = CliRunner().invoke(cli, ['train', '--help']); assert r.exit_code == 0, r.output; "
-            "assert '--nproc' in r.output and '--device' in r.output; "
-            "print(sorted(m for m in ('torch', 'tensorflow') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    result = help_in_fresh_process([["train"]], ("torch", "tensorflow"))
+    assert result["exit_codes"] == [0], result
+    assert "--nproc" in result["output"] and "--device" in result["output"]
+    assert result["loaded"] == [], result
 
 
 @pytest.mark.mnist
