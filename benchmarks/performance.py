@@ -56,9 +56,10 @@ def remeasure_inference(mnist) -> None:
     kept and the time of each measurement recorded."""
     path = RESULTS / "performance.json"
     result = json.loads(path.read_text())
+    when = result["when"]
     for key in ("benchmark", "when", "machine"):
         result.pop(key, None)
-    result.setdefault("training_measured", json.loads(path.read_text())["when"])
+    result.setdefault("training_measured", when)
     result["help_seconds"] = help_seconds()
     print(f"mnist-cnn --help: {result['help_seconds']:.2f} s", flush=True)
     result["inference"] = inference(mnist)

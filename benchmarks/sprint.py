@@ -12,13 +12,13 @@ benchmarks/results/sprint.json; the seconds are training only (medians with --re
 from __future__ import annotations
 
 import argparse
-import statistics
 
 from mnist_cnn.config import get_recipe
 from mnist_cnn.data import load_mnist
 from mnist_cnn.training import evaluate_classifier, train_model
 
 from .common import write_result
+from .recipes import median_run
 
 TARGET = 0.99
 
@@ -40,8 +40,7 @@ def main() -> None:
     rows = []
     for limit in args.limits:
         runs = [sprint(mnist, limit) for _ in range(max(1, args.repeat))]
-        row = {**runs[0], "train_seconds": statistics.median(r["train_seconds"] for r in runs),
-               "train_seconds_runs": [r["train_seconds"] for r in runs]}
+        row = median_run(runs)
         rows.append(row)
         print(f"fast --epochs 1 --train-limit {limit}: {100 * row['test_accuracy']:.2f}% "
               f"in {row['train_seconds']:.1f} s", flush=True)
