@@ -109,3 +109,14 @@ def keras_run(tmp_path_factory, mnist_dir) -> Path:
 
 def run_metrics(run: Path) -> dict:
     return json.loads((run / "metrics.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def keep_torch_threads():
+    """Reading sets PyTorch to one thread for the process (mnist_cnn.read_commands.load_model);
+    put back what the rest of the test session had when a module is done."""
+    import torch
+
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)

@@ -1,5 +1,4 @@
-"""Photos of handwritten digits made for the reading tests, with the truth known exactly
-(and one fixture those tests share).
+"""Photos of handwritten digits made for the reading tests, with the truth known exactly.
 
 Each photo is built like benchmarks/camera_like.py builds its frames (the same ink model),
 but with the conditions chosen by the test: paper brightness, a lighting gradient, a hard
@@ -12,7 +11,6 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-import pytest
 
 from benchmarks.camera_like import digit_ink
 
@@ -93,14 +91,3 @@ def iou(a, b) -> float:
     if w <= 0 or h <= 0:
         return 0.0
     return w * h / (a[2] * a[3] + b[2] * b[3] - w * h)
-
-
-@pytest.fixture(scope="module", autouse=False)
-def keep_torch_threads():
-    """Reading sets PyTorch to one thread for the process (mnist_cnn.read_commands.load_model);
-    put back what the rest of the test session had when a module is done."""
-    import torch
-
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)

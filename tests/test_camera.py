@@ -13,7 +13,7 @@ from mnist_cnn import camera
 from mnist_cnn.input_errors import CameraError
 
 from .conftest import help_in_fresh_process, run_cli
-from .photos import clear_digits, compose, keep_torch_threads  # noqa: F401 (a fixture)
+from .photos import clear_digits, compose
 
 pytestmark = pytest.mark.mnist
 

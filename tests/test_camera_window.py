@@ -21,7 +21,7 @@ import pytest
 from benchmarks.camera_like import write_video
 
 from .conftest import ROOT
-from .photos import clear_digits, compose, keep_torch_threads  # noqa: F401 (a fixture)
+from .photos import clear_digits, compose
 
 pytestmark = pytest.mark.mnist
 

@@ -11,7 +11,7 @@ from mnist_cnn.digits import FIELD, clip_roi, extract_digits, stroke_width, to_m
 from mnist_cnn.ink import DARK_ON_LIGHT, LIGHT_ON_DARK, ink_map, ink_strength
 from mnist_cnn.segmentation import reading_order
 
-from .photos import compose, iou, keep_torch_threads  # noqa: F401 (a fixture)
+from .photos import compose, iou
 
 pytestmark = pytest.mark.mnist
 

@@ -9,7 +9,7 @@ import cv2
 import pytest
 from rich.console import Console
 
-from .photos import clear_digits, compose, keep_torch_threads  # noqa: F401 (a fixture)
+from .photos import clear_digits, compose
 
 pytestmark = [pytest.mark.mnist, pytest.mark.usefixtures("keep_torch_threads")]
 

@@ -1,8 +1,5 @@
 """Saving and loading: round trips, and one clear error for every wrong file."""
 
-import pickle
-import zipfile
-
 import numpy as np
 import pytest
 import torch

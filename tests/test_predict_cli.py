@@ -10,7 +10,7 @@ import cv2
 import pytest
 
 from .conftest import run_cli
-from .photos import clear_digits, compose, iou, keep_torch_threads  # noqa: F401 (a fixture)
+from .photos import clear_digits, compose, iou
 
 pytestmark = [pytest.mark.mnist, pytest.mark.usefixtures("keep_torch_threads")]
 

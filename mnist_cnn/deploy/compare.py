@@ -21,7 +21,7 @@ from rich.table import Table
 
 from ..backends import ModelFileError, display_name
 from ..data import Mnist
-from ..runs import latest_run, runs_root
+from ..runs import latest_run
 from .extras import require
 from .formats import sniff_exported
 from .measure import accuracy_row, latency_taking_turns, predict_taking_turns, throughput
