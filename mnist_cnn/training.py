@@ -25,6 +25,7 @@ from .architectures import trainable_parameter_counts
 from .backends import Classifier, display_name, get_backend
 from .config import TrainConfig
 from .data import Mnist
+from .allocator import keep_freed_memory
 from .augment import augment_epoch
 from .runtime import Runtime
 from .schedules import Plateau, one_cycle
@@ -116,6 +117,7 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
     config.validate()
     listener = listener or SilentListener()
     backend = get_backend(framework)
+    keep_freed_memory()  # no page faults for the activation buffers every step (see allocator.py)
     split = split_indices(len(data.train_images), config.val_split, config.seed, config.train_limit)
     train_x, train_y = data.train_images[split.train_index], data.train_labels[split.train_index]
     val_x, val_y = data.train_images[split.val_index], data.train_labels[split.val_index]

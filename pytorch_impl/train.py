@@ -18,11 +18,13 @@ from .test import TorchClassifier
 
 def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
     # Adam's eps as Keras' default and Adadelta's as PyTorch's (the canonical example), the same in both.
+    # foreach: one update over all parameters at once instead of a loop of small ops per tensor
+    # (the same arithmetic; PyTorch turns it on by default on GPUs only): the step costs half.
     if config.optimizer == "adadelta":
-        return torch.optim.Adadelta(params, lr=config.lr, rho=0.9, eps=1e-6)
+        return torch.optim.Adadelta(params, lr=config.lr, rho=0.9, eps=1e-6, foreach=True)
     if config.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, eps=1e-7)
-    return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, eps=1e-7)
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, eps=1e-7, foreach=True)
+    return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, eps=1e-7, foreach=True)
 
 
 class TorchTrainer:
