@@ -1,11 +1,13 @@
 """Keep freed memory inside the process during training, instead of returning it to the OS.
 
 Why: a training step allocates and frees the same few activation buffers every time (the
-first block's output alone is 128 x 16 x 28 x 28 floats, 6.4 MB). glibc's malloc serves
-such large blocks with mmap and unmaps them on free, so every step the kernel hands the
-pages back zeroed, one page fault per 4 kB: about 2,500 faults per step of the `fast` net,
-measured, and 15-20% of its training time. Raising glibc's mmap threshold (and the size of
-free memory it keeps before trimming the heap) makes malloc reuse those blocks.
+first block's output alone is 128 x 16 x 28 x 28 floats, 6.4 MB). With its default
+settings glibc's malloc hands much of that memory back to the kernel on free (unmapping
+large blocks, trimming the top of the heap), so the next step gets it back as fresh zeroed
+pages, one page fault per 4 kB: about 2,500 faults per step of the `fast` net, measured,
+and 0.81x the training time once they are gone (benchmarks/results/allocator.json).
+Raising glibc's mmap threshold (and the size of free memory it keeps before trimming the
+heap) makes malloc reuse those blocks.
 
 Nothing changes in what is computed: only where the memory comes from. The process keeps
 at most TRIM_THRESHOLD of free memory for reuse; blocks larger than MMAP_THRESHOLD (a
