@@ -20,17 +20,16 @@ from mnist_cnn.allocator import OPT_OUT_VARIABLE
 from .common import write_result
 from .recipes import median_run, train_once
 
-SETTINGS = {"tuned": None, "glibc defaults": "1"}
+# the environment of each setting's runs: tuned is the default, glibc's defaults are the opt-out
+SETTINGS = {
+    "tuned": {k: v for k, v in os.environ.items() if k != OPT_OUT_VARIABLE},
+    "glibc defaults": {**os.environ, OPT_OUT_VARIABLE: "1"},
+}
 
 
 def run_with(setting: str, framework: str, recipe: str) -> dict:
-    value = SETTINGS[setting]
-    if value is None:
-        os.environ.pop(OPT_OUT_VARIABLE, None)
-    else:
-        os.environ[OPT_OUT_VARIABLE] = value
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
-    row = train_once(recipe, framework, [])
+    row = train_once(recipe, framework, [], env=SETTINGS[setting])
     row["page_faults"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before
     return row
 
@@ -41,31 +40,21 @@ def main() -> None:
     parser.add_argument("--frameworks", nargs="+", default=["torch"])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    saved = os.environ.get(OPT_OUT_VARIABLE)
-    rows = []
-    try:
-        for framework in args.frameworks:
-            runs: dict[str, list[dict]] = {setting: [] for setting in SETTINGS}
-            for _ in range(max(1, args.repeat)):
-                for setting in SETTINGS:
-                    runs[setting].append(run_with(setting, framework, args.recipe))
-            for setting, done in runs.items():
-                row = median_run(done)
-                row["allocator"] = setting
-                row["page_faults"] = statistics.median(r["page_faults"] for r in done)
-                rows.append(row)
-                print(f"{framework:6} {setting:15} {100 * row['test_accuracy']:.2f}%  "
-                      f"{row['train_seconds']:.1f} s  {row['page_faults']:,.0f} page faults", flush=True)
-    finally:
-        if saved is None:
-            os.environ.pop(OPT_OUT_VARIABLE, None)
-        else:
-            os.environ[OPT_OUT_VARIABLE] = saved
-    ratios = {}
+    rows, ratios = [], {}
     for framework in args.frameworks:
-        tuned, default = (next(r for r in rows if r["framework"] == framework and r["allocator"] == s)
-                          for s in SETTINGS)
-        ratios[framework] = tuned["train_seconds"] / default["train_seconds"]
+        runs: dict[str, list[dict]] = {setting: [] for setting in SETTINGS}
+        for _ in range(max(1, args.repeat)):
+            for setting in SETTINGS:
+                runs[setting].append(run_with(setting, framework, args.recipe))
+        medians = {}
+        for setting, done in runs.items():
+            row = medians[setting] = median_run(done)
+            row["allocator"] = setting
+            row["page_faults"] = statistics.median(r["page_faults"] for r in done)
+            rows.append(row)
+            print(f"{framework:6} {setting:15} {100 * row['test_accuracy']:.2f}%  "
+                  f"{row['train_seconds']:.1f} s  {row['page_faults']:,.0f} page faults", flush=True)
+        ratios[framework] = medians["tuned"]["train_seconds"] / medians["glibc defaults"]["train_seconds"]
         print(f"{framework}: tuned takes {ratios[framework]:.2f}x the time of glibc's defaults")
     path = write_result("allocator", {"recipe": args.recipe, "rows": rows, "time_ratio_tuned_to_default": ratios})
     print(f"written to {path}")

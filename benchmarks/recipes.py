@@ -19,11 +19,12 @@ from pathlib import Path
 from .common import write_result
 
 
-def train_once(recipe: str, framework: str, extra: list[str]) -> dict:
+def train_once(recipe: str, framework: str, extra: list[str], env: dict[str, str] | None = None) -> dict:
+    """One `mnist-cnn train` in its own process; `env`: its whole environment (default: this one's)."""
     with tempfile.TemporaryDirectory() as runs:
         cmd = [sys.executable, "-m", "mnist_cnn", "train", "--framework", framework, "--recipe", recipe,
                "--runs-dir", runs, *extra]
-        done = subprocess.run(cmd, capture_output=True, text=True)
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
         run = next(p for p in Path(runs).iterdir() if not p.name.startswith("."))

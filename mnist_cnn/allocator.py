@@ -35,6 +35,11 @@ OPT_OUT_VARIABLE = "MNIST_CNN_SYSTEM_MALLOC"
 _applied = False
 
 
+def on_glibc() -> bool:
+    """True where the C library is glibc, the only one this tuning speaks to."""
+    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+
+
 def keep_freed_memory() -> bool:
     """Tune glibc's malloc for repeated large allocations; True if it is (now or already) tuned.
 
@@ -46,7 +51,7 @@ def keep_freed_memory() -> bool:
         return True
     if os.environ.get(OPT_OUT_VARIABLE, "").strip() not in ("", "0"):
         return False
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+    if not on_glibc():
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import platform
 import subprocess
 import sys
 
 import pytest
 
+from mnist_cnn.allocator import OPT_OUT_VARIABLE, on_glibc
 from tests.conftest import ROOT
 
 # In a fresh process: 13 training steps of the fast net (the first 5 to warm up), and the
@@ -38,14 +38,13 @@ for _ in range(8):
 print(tuned, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) // 8)
 """
 
-glibc_only = pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
-                                reason="the tuning applies to glibc's malloc only")
+glibc_only = pytest.mark.skipif(not on_glibc(), reason="the tuning applies to glibc's malloc only")
 
 
 def _faults(opt_out: bool) -> tuple[str, int]:
-    env = {k: v for k, v in os.environ.items() if k != "MNIST_CNN_SYSTEM_MALLOC"}
+    env = {k: v for k, v in os.environ.items() if k != OPT_OUT_VARIABLE}
     if opt_out:
-        env["MNIST_CNN_SYSTEM_MALLOC"] = "1"
+        env[OPT_OUT_VARIABLE] = "1"
     done = subprocess.run([sys.executable, "-c", _FAULTS_PER_TRAINING_STEP], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=True)
     tuned, faults = done.stdout.split()
