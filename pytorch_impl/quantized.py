@@ -223,7 +223,8 @@ def _build(spec: ArchSpec, layers: list[dict], blobs: dict[str, np.ndarray], inp
             core = _core(float_module)
             if kind == "conv" and isinstance(layer, Conv):
                 cls = nniq.ConvReLU2d if entry["relu"] else nnq.Conv2d
-                module = cls(core.in_channels, core.out_channels, core.kernel_size, padding=core.padding)
+                module = cls(core.in_channels, core.out_channels, core.kernel_size, stride=core.stride,
+                             padding=core.padding)
             elif kind == "linear" and isinstance(layer, Dense):
                 module = (nniq.LinearReLU if entry["relu"] else nnq.Linear)(core.in_features, core.out_features)
             else:

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from keras_impl import model_utils as keras_utils
-from mnist_cnn.architectures import ARCHITECTURES, ArchSpec, shapes, trainable_parameter_counts
+from mnist_cnn.architectures import (ARCHITECTURES, ArchSpec, BatchNorm, Conv, Flatten, ReLU, shapes,
+                                     trainable_parameter_counts)
 from mnist_cnn.backends import get_backend
 from mnist_cnn.weights import initial_weights
 from pytorch_impl import model_utils as torch_utils
@@ -72,6 +73,27 @@ def test_spec_survives_json_and_keras_round_trip():
     for spec in ARCHITECTURES.values():
         assert ArchSpec.from_dict(spec.to_dict()) == spec
         assert keras_utils.spec_from_model(keras_utils.build_model(spec)).layers == spec.layers
+
+
+def test_a_spec_written_before_strides_loads_with_stride_one():
+    old = {"name": "old", "layers": [{"type": "Conv", "filters": 8, "kernel": 3, "padding": "same",
+                                      "activation": "relu", "use_bias": True}, {"type": "Flatten"}]}
+    assert ArchSpec.from_dict(old).layers[0].stride == 1
+
+
+def test_strided_same_convolutions_halve_the_image_rounding_up():
+    spec = ArchSpec("s", (Conv(4, 4, "same", stride=2), Conv(4, 2, "valid", stride=2), Conv(4, 3, "same", stride=2),
+                          Flatten()))
+    assert shapes(spec) == [(14, 14, 4), (7, 7, 4), (4, 4, 4), (64,)]
+    assert torch_utils.build_model(spec)(torch.zeros(1, 1, 28, 28)).shape == (1, 64)
+
+
+def test_a_convolution_the_two_frameworks_would_pad_differently_is_refused():
+    # 5x5 with stride 2 on 28 pixels: Keras pads 1 before and 2 after, PyTorch cannot
+    spec = ArchSpec("odd", (Conv(8, 5, "same", activation=None, stride=2), BatchNorm(), ReLU(), Flatten()))
+    for build in (shapes, torch_utils.build_model, keras_utils.build_model):
+        with pytest.raises(ValueError, match="pads 3 pixels, which Keras and PyTorch split differently"):
+            build(spec)
 
 
 @pytest.mark.mnist

@@ -192,11 +192,11 @@ def test_bf16_mixed_precision_trains_on_the_cpu(framework, mnist):
             pytest.skip("this CPU has no bfloat16 support")
     else:
         pytest.importorskip("keras_impl.backend")
-    config = get_recipe("fast").with_overrides(epochs=1, train_limit=2000, val_split=0.0)
+    config = get_recipe("fast").with_overrides(epochs=1, train_limit=4000, val_split=0.0)
     trained = train_model(config, framework, mnist, runtime=Runtime(precision="bf16"))
     report = evaluate_classifier(trained.classifier, mnist.test_images[:2000], mnist.test_labels[:2000])
     assert np.isfinite(trained.history[0]["train_loss"])
-    assert report.accuracy > 0.85  # 2,000 images, one epoch: ~90% in fp32
+    assert report.accuracy > 0.85  # 4,000 images, one epoch: ~92% in fp32 (2,000: ~82%)
     weights = __import__("mnist_cnn.backends", fromlist=["get_backend"]).get_backend(framework).weights(
         trained.classifier)
     assert all(array.dtype == np.float32 for layer in weights for array in layer.values())
