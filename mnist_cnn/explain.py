@@ -49,7 +49,7 @@ def slide_kernel(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 def describe(layer: Layer) -> str:
     if isinstance(layer, Conv):
         extra = f", {layer.activation}" if layer.activation else ""
-        stride = f", stride {layer.stride}" if layer.stride != 1 else ""
+        stride = f" stride={layer.stride}" if layer.stride != 1 else ""
         return f"Conv {layer.filters}@{layer.kernel}×{layer.kernel} {layer.padding}{stride}{extra}"
     if isinstance(layer, Dense):
         return f"Dense {layer.units}" + (f", {layer.activation}" if layer.activation else ", logits")
@@ -103,8 +103,8 @@ def _shape(shape: tuple[int, ...]) -> str:
 def explanation_table(explanation: Explanation) -> Table:
     spec = explanation.spec
     table = Table(title=f"Recipe architecture {spec.name!r}: {spec.description}", show_edge=False)
-    table.add_column("#", justify="right")
-    table.add_column("layer", no_wrap=True)
+    table.add_column("#", justify="right", no_wrap=True, min_width=2)
+    table.add_column("layer")  # the one column that may wrap in a narrow terminal
     for fw in explanation.frameworks:
         name = "PyTorch" if fw.framework == "torch" else "Keras"
         table.add_column(f"{name} {'C×H×W' if fw.channels_first else 'H×W×C'}", justify="right", no_wrap=True)
