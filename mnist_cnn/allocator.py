@@ -1,11 +1,11 @@
 """Keep freed memory inside the process during training, instead of returning it to the OS.
 
 Why: a training step allocates and frees the same few activation buffers every time (the
-first block's output alone is 128 x 16 x 28 x 28 floats, 6.4 MB). With its default
-settings glibc's malloc hands much of that memory back to the kernel on free (unmapping
-large blocks, trimming the top of the heap), so the next step gets it back as fresh zeroed
-pages, one page fault per 4 kB: about 2,500 faults per step of the `fast` net, measured,
-and 0.81x the training time once they are gone (benchmarks/results/allocator.json).
+`fast` net's second convolution alone outputs 128 x 32 x 14 x 14 floats, 3.2 MB). With its
+default settings glibc's malloc hands much of that memory back to the kernel on free
+(unmapping large blocks, trimming the top of the heap), so the next step gets it back as
+fresh zeroed pages, one page fault per 4 kB: about 1,200 faults per step of the `fast` net,
+measured, and 0.78x the training time once they are gone (benchmarks/results/allocator.json).
 Raising glibc's mmap threshold (and the size of free memory it keeps before trimming the
 heap) makes malloc reuse those blocks.
 
