@@ -10,9 +10,9 @@ Conventions shared by both builders:
 - the last layer is a Dense with 10 units and no activation: it produces logits, and the
   backends apply softmax themselves (numerically safer for the loss);
 - `Conv` with `padding="same"` keeps the size (divided by the stride, rounded up), `"valid"`
-  loses kernel-1 pixels; a strided "same" convolution must pad both sides equally (an even
-  kernel on an even size), because Keras puts an odd pixel of padding after and PyTorch
-  cannot pad unequally, so such a layer would compute different things in the two;
+  loses kernel-1 pixels; a "same" convolution must pad both sides equally (an odd kernel at
+  stride 1; at stride 2 on an even size, an even kernel), because Keras puts an odd pixel of
+  padding after and PyTorch cannot pad unequally, so such a layer would differ in the two;
 - `MaxPool` uses a stride equal to its size and drops the remainder (floor), as both
   frameworks do by default.
 """
