@@ -86,6 +86,7 @@ def test_strided_same_convolutions_halve_the_image_rounding_up():
                           Flatten()))
     assert shapes(spec) == [(14, 14, 4), (7, 7, 4), (4, 4, 4), (64,)]
     assert torch_utils.build_model(spec)(torch.zeros(1, 1, 28, 28)).shape == (1, 64)
+    assert tuple(keras_utils.build_model(spec).output_shape) == (None, 64)
 
 
 def test_a_convolution_the_two_frameworks_would_pad_differently_is_refused():
