@@ -114,11 +114,14 @@ def same_padding(size: int, kernel: int, stride: int) -> int:
     return total // 2
 
 
+def conv_padding(size: int, layer: Conv) -> int:
+    """Zero pixels added on each side of a `size`-pixel input (raises where the frameworks differ)."""
+    return same_padding(size, layer.kernel, layer.stride) if layer.padding == "same" else 0
+
+
 def conv_output_size(size: int, layer: Conv) -> int:
-    if layer.padding == "same":
-        same_padding(size, layer.kernel, layer.stride)  # raises for a size the two frameworks pad differently
-        return -(-size // layer.stride)
-    return (size - layer.kernel) // layer.stride + 1
+    # PyTorch's own formula, from the padding both frameworks use: "same" gives ceil(size / stride)
+    return (size + 2 * conv_padding(size, layer) - layer.kernel) // layer.stride + 1
 
 
 def shapes(spec: ArchSpec) -> list[tuple[int, ...]]:

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from mnist_cnn.architectures import (BN_EPSILON, BN_TORCH_MOMENTUM, ArchSpec, BatchNorm, Conv, Dense,
-                                     Dropout, Flatten, MaxPool, ReLU, same_padding, shapes)
+                                     Dropout, Flatten, MaxPool, ReLU, conv_padding, shapes)
 from mnist_cnn.backends import ModelFileError
 from mnist_cnn.runs import temporary_path_for
 from mnist_cnn.weights import NeutralWeights
@@ -22,19 +22,16 @@ FILE_FORMAT_VERSION = 1
 def build_model(spec: ArchSpec) -> nn.Sequential:
     """One nn.Module per spec layer (plus an nn.ReLU after a layer with activation="relu")."""
     modules: list[nn.Module] = []
-    channels, features, size = 1, None, 28
+    in_shape: tuple[int, ...] = (28, 28, 1)  # (H, W, C) or (features,): what the layer receives
     for layer, out_shape in zip(spec.layers, shapes(spec)):
         if isinstance(layer, Conv):
-            padding = same_padding(size, layer.kernel, layer.stride) if layer.padding == "same" else 0
-            block: nn.Module = nn.Conv2d(channels, layer.filters, layer.kernel, stride=layer.stride, padding=padding,
-                                         bias=layer.use_bias)
-            channels = layer.filters
+            block: nn.Module = nn.Conv2d(in_shape[-1], layer.filters, layer.kernel, stride=layer.stride,
+                                         padding=conv_padding(in_shape[0], layer), bias=layer.use_bias)
         elif isinstance(layer, Dense):
-            block = nn.Linear(features, layer.units, bias=layer.use_bias)
+            block = nn.Linear(in_shape[0], layer.units, bias=layer.use_bias)
         elif isinstance(layer, BatchNorm):
-            size = channels if features is None else features
-            block = (nn.BatchNorm2d if features is None else nn.BatchNorm1d)(
-                size, eps=BN_EPSILON, momentum=BN_TORCH_MOMENTUM)
+            block = (nn.BatchNorm2d if len(in_shape) == 3 else nn.BatchNorm1d)(
+                in_shape[-1], eps=BN_EPSILON, momentum=BN_TORCH_MOMENTUM)
         elif isinstance(layer, ReLU):
             block = nn.ReLU()
         elif isinstance(layer, MaxPool):
@@ -48,10 +45,7 @@ def build_model(spec: ArchSpec) -> nn.Sequential:
         if getattr(layer, "activation", None) == "relu":
             block = nn.Sequential(block, nn.ReLU())
         modules.append(block)
-        if len(out_shape) == 1:
-            features = out_shape[0]
-        else:
-            size = out_shape[0]
+        in_shape = out_shape
     return nn.Sequential(*modules)
 
 
