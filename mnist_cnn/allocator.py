@@ -5,7 +5,9 @@ Why: a training step allocates and frees the same few activation buffers every t
 default settings glibc's malloc hands much of that memory back to the kernel on free
 (unmapping large blocks, trimming the top of the heap), so the next step gets it back as
 fresh zeroed pages, one page fault per 4 kB: about 1,200 faults per step of the `fast` net,
-measured, and 0.78x the training time once they are gone (benchmarks/results/allocator.json).
+measured over whole runs, and 0.78x the training time once they are gone
+(benchmarks/results/allocator.json). (glibc adapts its threshold to freed blocks, so some
+runs settle down after a while on their own; many do not, and when they do is not in our hands.)
 Raising glibc's mmap threshold (and the size of free memory it keeps before trimming the
 heap) makes malloc reuse those blocks.
 
