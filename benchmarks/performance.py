@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -178,7 +179,7 @@ def main() -> None:
         print(f"ensemble of {args.ensemble}: {100 * report.accuracy:.2f}%", flush=True)
 
     if args.accurate_from and not (args.accurate or args.ensemble):
-        earlier = json.loads(open(args.accurate_from).read())
+        earlier = json.loads(Path(args.accurate_from).read_text())
         for key in ("accurate", "ensemble"):
             if key in earlier:
                 result[key] = earlier[key]
