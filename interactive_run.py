@@ -6,7 +6,7 @@ The same code as `mnist-cnn menu`. Run it from the project folder: python intera
 
 import sys
 
-from mnist_cnn.menu import run_menu
+from mnist_cnn.menu.main import run_menu
 
 if __name__ == "__main__":
     sys.exit(run_menu())

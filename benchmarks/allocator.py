@@ -1,4 +1,4 @@
-"""What mnist_cnn/allocator.py buys: the `fast` recipe with glibc's malloc tuned, and with its defaults.
+"""What mnist_cnn/training/allocator.py buys: the `fast` recipe with glibc's malloc tuned, and with its defaults.
 
     python -m benchmarks.allocator --repeat 3
 
@@ -15,7 +15,7 @@ import os
 import resource
 import statistics
 
-from mnist_cnn.allocator import OPT_OUT_VARIABLE
+from mnist_cnn.training.allocator import OPT_OUT_VARIABLE
 
 from .common import write_result
 from .recipes import median_run, train_once

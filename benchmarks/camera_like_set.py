@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_cnn.data import load_mnist
-from mnist_cnn.reading import Reading, read_image
+from mnist_cnn.data.mnist import load_mnist
+from mnist_cnn.reading.reader import Reading, read_image
 
 from .camera_like import Frame, generate
 from .common import write_result
@@ -129,7 +129,7 @@ def main(argv=None) -> int:
     parser.add_argument("--keep-failures", default=None, help="write the frames read wrongly to this folder")
     args = parser.parse_args(argv)
 
-    from mnist_cnn.read_commands import load_model
+    from mnist_cnn.reading.commands import load_model
 
     classifier, path = load_model(args.model, args.framework, args.runs_dir)
     mnist = load_mnist(args.data_dir, download=False)

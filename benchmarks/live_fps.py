@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_cnn.data import load_mnist
+from mnist_cnn.data.mnist import load_mnist
 
 from .camera_like import FRAME_H, FRAME_W, generate, write_video
 from .common import write_result
@@ -31,7 +31,7 @@ from .common import write_result
 
 def make_video(path: Path, unique: int, repeat: int, seed: int, data_dir=None) -> list[list[str]]:
     """A video of `unique` frames shown `repeat` times each; returns each video frame's truth rows."""
-    from mnist_cnn.camera import guide_box
+    from mnist_cnn.reading.camera import guide_box
 
     mnist = load_mnist(data_dir, download=False)
     area = guide_box((FRAME_H, FRAME_W))
@@ -50,8 +50,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    from mnist_cnn import camera
-    from mnist_cnn.read_commands import load_model
+    from mnist_cnn.reading import camera
+    from mnist_cnn.reading.commands import load_model
 
     classifier, model_path = load_model(args.model, args.framework, args.runs_dir)
     repeat = 5

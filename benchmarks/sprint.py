@@ -14,8 +14,9 @@ from __future__ import annotations
 import argparse
 
 from mnist_cnn.config import get_recipe
-from mnist_cnn.data import load_mnist
-from mnist_cnn.training import evaluate_classifier, train_model
+from mnist_cnn.data.mnist import load_mnist
+from mnist_cnn.evaluation.predict import evaluate_classifier
+from mnist_cnn.training.loop import train_model
 
 from .common import write_result
 from .recipes import median_run

@@ -9,10 +9,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.architectures import ArchSpec
+from mnist_cnn.models.architectures import ArchSpec
 from mnist_cnn.config import TrainConfig
 from mnist_cnn.runtime import Runtime, World
-from mnist_cnn.weights import NeutralWeights
+from mnist_cnn.models.weights import NeutralWeights
 
 from . import engine as engines
 from .devices import on_device, resolve_device
@@ -35,7 +35,7 @@ class KerasBackend:
             engine = engines.start_engine(runtime.device, runtime.precision)
         if engine.strategy is None:
             return KerasTrainer(config, images, labels, initial_weights)  # the plain path, untouched
-        from .strategy_train import StrategyTrainer  # tf.distribute only when asked for
+        from .distributed_train import StrategyTrainer  # tf.distribute only when asked for
 
         return StrategyTrainer(config, images, labels, initial_weights, engine.runtime, engine)
 
@@ -43,13 +43,20 @@ class KerasBackend:
                      local_replicas: int = 1) -> engines.KerasEngine:
         return engines.start_engine(device, precision, world, timeout_s, local_replicas)
 
+    def check_device(self, device: str, world: World = World()) -> int:
+        """A GPU named by index is one replica; `auto` or `cuda` train on every GPU TensorFlow sees."""
+        placement = resolve_device(device)
+        if placement.tf_device is None or "GPU" not in placement.tf_device:
+            return 0
+        return 1 if ":" in device else len(tf.config.list_physical_devices("GPU"))
+
     def on_device(self, classifier: KerasClassifier, device: str) -> KerasClassifier:
         """The classifier running on `device` (`--device` of evaluate); the same one where TensorFlow
         would place it anyway."""
         placement = resolve_device(device)
         if placement.tf_device is None:
             return classifier
-        from .strategy_train import _PlacedKerasClassifier
+        from .distributed_train import _PlacedKerasClassifier
 
         with on_device(placement.tf_device):
             model = build_model(classifier.spec)

@@ -1,7 +1,7 @@
 """Export a trained Keras model: TFLite (float32, float16, full-integer int8) and ONNX.
 
 Both start from `pixels_model`: the network in inference form (batch norm folded, ReLUs
-fused: mnist_cnn.folding) behind a Rescaling layer that
+fused: mnist_cnn.models.folding) behind a Rescaling layer that
 does mnist_cnn.data.normalize, taking raw pixels (N, 28, 28) and returning {"logits": ...}
 (the dict names the output in the TFLite signature and the ONNX graph).
 
@@ -26,9 +26,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.data import PIXEL_MEAN, PIXEL_STD
+from mnist_cnn.data.mnist import PIXEL_MEAN, PIXEL_STD
 from mnist_cnn.deploy.pixels import INPUT_NAME, METADATA_KEY, OUTPUT_NAME
-from mnist_cnn.folding import inference_form
+from mnist_cnn.models.folding import inference_form
 from mnist_cnn.runs import atomic_write_bytes, temporary_path_for
 
 from . import _quiet_native_stderr

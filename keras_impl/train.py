@@ -9,8 +9,8 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_cnn.config import TrainConfig
-from mnist_cnn.data import normalize
-from mnist_cnn.weights import NeutralWeights
+from mnist_cnn.data.mnist import normalize
+from mnist_cnn.models.weights import NeutralWeights
 
 from .model_utils import build_model, set_weights
 from .test import KerasClassifier

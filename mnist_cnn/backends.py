@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Optional, Protocol
 
 import numpy as np
 
-from .architectures import ArchSpec
+from .models.architectures import ArchSpec
 from .config import TrainConfig
 from .runtime import Runtime, World
 
@@ -82,6 +82,10 @@ class Backend(Protocol):
         """Resolve `--device` / `--precision` (DeviceError if unavailable) and, in a multi-process
         `world`, join the other processes (DistributedError if that fails within `timeout_s`)."""
 
+    def check_device(self, device: str, world: World = World()) -> int:
+        """Resolve `--device` for one process of `world` (DeviceError if it is not there), before any
+        process starts; return how many GPUs one process would train on (0: the CPU)."""
+
     def on_device(self, classifier: Classifier, device: str) -> Classifier:
         """The same model, running its inference on `device`."""
 
@@ -96,7 +100,7 @@ class Backend(Protocol):
         """The output of every spec layer for (N, 28, 28) uint8 images, in eval mode."""
 
     def weights(self, classifier: Classifier) -> list[dict[str, np.ndarray]]:
-        """The model's weights in the neutral layout of mnist_cnn.weights."""
+        """The model's weights in the neutral layout of mnist_cnn.models.weights."""
 
     def parameter_counts(self, classifier: Classifier) -> list[int]:
         """Trainable parameters per spec layer, as the framework counts them."""

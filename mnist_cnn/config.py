@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal, Optional
 
-from .architectures import ARCHITECTURES, ArchSpec
-from .augment import Augmentation
+from .models.architectures import ARCHITECTURES, ArchSpec
+from .data.augment import Augmentation
 
 Optimizer = Literal["adam", "adamw", "adadelta"]
 Schedule = Literal["constant", "onecycle", "plateau", "step"]

@@ -15,7 +15,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from .architectures import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Layer, MaxPool, ReLU
+from .models.architectures import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Layer, MaxPool, ReLU
 from .backends import FRAMEWORKS, BackendUnavailable, get_backend
 from .config import get_recipe
 
@@ -141,8 +141,8 @@ def explain(recipe: str, console: Console, kernel_demo: Optional[Path] = None, k
     for message in explanation.missing:
         console.print(f"[yellow]Not shown:[/] {message}")
     if kernel_demo is not None:
-        from . import figures_model
-        from .workflows import load_data
+        from .reports import figures_model
+        from .data.loading import load_data
 
         data = load_data(data_dir, console)
         if not 0 <= image_index < len(data.test_images):

@@ -24,6 +24,7 @@ import uuid
 from contextlib import ExitStack, contextmanager
 from typing import Iterator, Optional, Sequence
 
+from .backends import get_backend
 from .runtime import DistributedError, World, threads_per_process
 
 GRACE_SECONDS = 30  # how long stopped processes get to clean up (remove a half-made run) before SIGKILL
@@ -226,9 +227,9 @@ def launch_training(framework: str, nproc: int, worker_args: list[str], console,
     Returns the number of GPUs when Keras should rather train in this very process under a
     MirroredStrategy (one replica per GPU); None once the processes have run.
     """
-    from . import data as data_module
+    from .data import mnist as data_module
     from .runtime import check_shardable
-    from .training import split_indices
+    from .training.loop import split_indices
 
     # Options every process would reject are rejected once, before any process starts.
     n_train = len(split_indices(MNIST_TRAIN_IMAGES, config.val_split, config.seed, config.train_limit).train_index)
@@ -236,21 +237,19 @@ def launch_training(framework: str, nproc: int, worker_args: list[str], console,
     if framework == "torch":
         if port:
             require_free_ports(host, [port])
-        from pytorch_impl.devices import resolve_device
-
-        resolve_device(device, World(size=nproc, local_size=nproc))  # a DeviceError now, not N of them later
+        get_backend("torch").check_device(device, World(size=nproc, local_size=nproc))  # one DeviceError now
     else:
         if port:
             require_free_ports(host, range(port, port + nproc))
         if device != "cpu":
-            gpus = _keras_gpus(device)
+            gpus = get_backend("keras").check_device(device)
             if gpus >= nproc:
                 return nproc
             if gpus:
                 raise DistributedError(f"--nproc {nproc} with Keras on GPUs needs {nproc} GPUs (one replica "
                                        f"each); TensorFlow sees {gpus}: use --nproc {gpus} or --device cpu")
     if data_module.locate(data_dir) is None:  # download once here, not once per process
-        from .workflows import load_data
+        from .data.loading import load_data
 
         load_data(data_dir, console)
     if framework == "torch":
@@ -259,14 +258,3 @@ def launch_training(framework: str, nproc: int, worker_args: list[str], console,
         launch_keras(nproc, worker_args, host, port)
     return None
 
-
-def _keras_gpus(device: str) -> int:
-    """GPUs TensorFlow would train on for `device` (0: it resolves to the CPU)."""
-    from keras_impl.devices import resolve_device
-
-    placement = resolve_device(device)
-    if placement.tf_device is None or "GPU" not in placement.tf_device:
-        return 0
-    import tensorflow as tf
-
-    return 1 if ":" in device else len(tf.config.list_physical_devices("GPU"))

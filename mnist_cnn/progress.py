@@ -24,7 +24,7 @@ def _num(value) -> str:
 
 
 class TrainDisplay:
-    """Implements mnist_cnn.training.TrainListener with rich."""
+    """Implements mnist_cnn.training.loop.TrainListener with rich."""
 
     def __init__(self, console: Console):
         self.console = console

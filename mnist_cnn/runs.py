@@ -161,14 +161,19 @@ def latest_run(root: Path, framework: Optional[str] = None) -> Optional[Path]:
     return runs[-1] if runs else None
 
 
+def load_run_summary(run_dir: Path) -> dict:
+    """A complete run's metrics.json: test accuracy, timings, sizes."""
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
 def sniff_model_format(path: Path) -> str:
-    """"torch", "keras", an exported format (see deploy/formats.py) or raise ModelFileError:
+    """"torch", "keras", an exported format (see model_formats.py) or raise ModelFileError:
     decided by the file's content, not its name."""
     if not path.exists():
         raise ModelFileError(f"{path}: no such file")
     if path.is_dir():
         raise ModelFileError(f"{path}: is a folder, not a model file (a run folder holds model.pt or model.keras)")
-    from .deploy.formats import sniff_exported  # local: keeps `import runs` light
+    from .model_formats import sniff_exported  # local: keeps `import runs` light
 
     exported = sniff_exported(path)
     if exported:
@@ -219,7 +224,7 @@ def resolve_model(model: str, framework: Optional[str], root: Path) -> tuple[Pat
             run_dir = given.parent if (given.parent / "config.json").is_file() else None
             path = given
     found = sniff_model_format(path)
-    from .deploy.formats import format_framework  # exported formats: compare their framework
+    from .model_formats import format_framework  # exported formats: compare their framework
 
     if wanted and format_framework(found) not in (None, wanted):
         raise ModelFileError(f"{path}: is a {found} model, but --framework {wanted} was given "

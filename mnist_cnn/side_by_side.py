@@ -20,36 +20,20 @@ from typing import Optional, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from . import comparison
+from .reports import comparison
 from .backends import display_name
 from .config import get_recipe
 from .runs import new_run, runs_root
-from .workflows import load_data
+from .data.loading import load_data
 
 
 class CompareError(Exception):
     """Training in a child process failed; the child has already printed why."""
 
 
-def child_main() -> None:
-    """Entry point of a training child: `python -c ... RESULT_FILE ARGS_JSON`.
-
-    Trains like `mnist-cnn train` (same progress display, same errors) and writes the run
-    folder's path to RESULT_FILE for the parent.
-    """
-    import click
-
-    from . import workflows
-    from .cli.common import console, friendly_errors
-
-    result_file, args = sys.argv[1], json.loads(sys.argv[2])
-    try:
-        outcome = friendly_errors(workflows.train)(
-            args["framework"], args["recipe"], args["overrides"], console(), args["data_dir"], args["runs_dir"])
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    Path(result_file).write_text(str(outcome.run_dir))
+# A training child is `mnist-cnn train` in all but its command line: the front door owns the
+# one-line errors, so the child's entry point lives beside the command (cli/compare_cmd.py).
+CHILD_ENTRY = "from mnist_cnn.cli.compare_cmd import child_main; child_main()"
 
 
 def train_in_child(framework: str, recipe: str, overrides: dict, data_dir: Optional[str], root: Path,
@@ -60,8 +44,7 @@ def train_in_child(framework: str, recipe: str, overrides: dict, data_dir: Optio
         args = {"framework": framework, "recipe": recipe, "overrides": overrides, "data_dir": data_dir,
                 "runs_dir": str(root)}
         # The child's output goes straight to this terminal: its live progress shows as usual.
-        code = subprocess.call([sys.executable, "-c", "from mnist_cnn.side_by_side import child_main; child_main()",
-                                str(result_file), json.dumps(args)])
+        code = subprocess.call([sys.executable, "-c", CHILD_ENTRY, str(result_file), json.dumps(args)])
         if code == 130:
             raise KeyboardInterrupt
         if code != 0 or not result_file.is_file():

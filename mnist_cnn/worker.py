@@ -18,7 +18,7 @@ from rich.console import Console
 from .backends import get_backend
 from .config import get_recipe
 from .runtime import DistributedError, World
-from .training import TrainOutcome, train_model
+from .training.loop import TrainOutcome, train_model
 
 
 _stop_requested = False
@@ -60,7 +60,7 @@ def train_as_rank(framework: str, recipe: str, overrides: dict, console: Console
                   timeout_s: float) -> Optional[TrainOutcome]:
     """One rank of a multi-process run; returns the outcome on the chief, None elsewhere."""
     from . import workflows
-    from .data import load_mnist
+    from .data.mnist import load_mnist
 
     if framework == "keras":
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # a lost peer is reported once, in Python

@@ -10,25 +10,18 @@ from typing import Optional
 
 from rich.console import Console
 
-from . import data as data_module
+from .data.loading import load_data
 from .backends import display_name, get_backend
 from .config import get_recipe
 from .deploy import load_any_classifier
-from .ensemble import EnsembleClassifier, train_ensemble
-from .metrics import Report
-from .progress import DownloadDisplay, TrainDisplay
-from .reporting import print_report
+from .training.ensemble import EnsembleClassifier, train_ensemble
+from .evaluation.metrics import Report
+from .progress import TrainDisplay
+from .evaluation.printing import print_report
 from .runs import resolve_model, runs_root
 from .runtime import Runtime
-from .training import TrainOutcome, evaluate_classifier, train_and_save
-
-
-def load_data(data_dir: Optional[str], console: Console) -> data_module.Mnist:
-    """Load MNIST, showing a progress bar if it has to be downloaded first."""
-    if data_module.locate(data_dir) is None:
-        with DownloadDisplay(console) as display:
-            return data_module.load_mnist(data_dir, on_progress=display)
-    return data_module.load_mnist(data_dir)
+from .training.loop import TrainOutcome, train_and_save
+from .evaluation.predict import evaluate_classifier
 
 
 def train(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str] = None,
@@ -80,7 +73,7 @@ def evaluate(model: str | list[str], framework: Optional[str], console: Console,
     resolved = [resolve_model(m, framework, runs_root(runs_dir)) for m in models]
     classifiers = [load_any_classifier(path, found) for path, found, _ in resolved]  # exported files too
     if device is not None:
-        from .placement import place  # the backend moves its own models; exported files stay on the CPU
+        from .evaluation.placement import place  # the backend moves its own models; exported files stay on the CPU
 
         classifiers = [place(c, device) for c in classifiers]
     classifier = classifiers[0] if len(classifiers) == 1 else EnsembleClassifier(classifiers)

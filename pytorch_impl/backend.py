@@ -8,10 +8,10 @@ from typing import Optional
 import numpy as np
 import torch
 
-from mnist_cnn.architectures import ArchSpec
+from mnist_cnn.models.architectures import ArchSpec
 from mnist_cnn.config import TrainConfig
 from mnist_cnn.runtime import Runtime, World
-from mnist_cnn.weights import NeutralWeights
+from mnist_cnn.models.weights import NeutralWeights
 
 from .devices import device_label, resolve_device
 from .engine import TorchEngine, start_engine
@@ -29,13 +29,16 @@ class TorchBackend:
                        initial_weights: NeutralWeights, runtime: Optional[Runtime] = None) -> TorchTrainer:
         if runtime is None or (runtime.device == "cpu" and runtime.precision == "fp32" and not runtime.distributed):
             return TorchTrainer(config, images, labels, initial_weights)  # the plain path, untouched
-        from .placed_train import PlacedTorchTrainer  # DDP and autocast only when asked for
+        from .distributed_train import PlacedTorchTrainer  # DDP and autocast only when asked for
 
         return PlacedTorchTrainer(config, images, labels, initial_weights, runtime)
 
     def start_engine(self, device: str, precision: str, world: World = World(),
                      timeout_s: float = 300.0) -> TorchEngine:
         return start_engine(device, precision, world, timeout_s)
+
+    def check_device(self, device: str, world: World = World()) -> int:
+        return 1 if resolve_device(device, world).type == "cuda" else 0
 
     def on_device(self, classifier: TorchClassifier, device: str) -> TorchClassifier:
         """The classifier running on `device` (`--device` of evaluate); the same one on the CPU."""

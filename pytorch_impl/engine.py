@@ -3,7 +3,7 @@
 torchrun (or `mnist-cnn train --nproc N`, which drives torchrun's launcher) starts the
 processes and sets RANK / WORLD_SIZE / MASTER_ADDR / MASTER_PORT; here each process joins
 the process group (gloo on CPUs, NCCL on GPUs). The gradients are averaged by
-DistributedDataParallel in pytorch_impl/placed_train.py, never by hand.
+DistributedDataParallel in pytorch_impl/distributed_train.py, never by hand.
 """
 
 from __future__ import annotations

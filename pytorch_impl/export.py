@@ -1,7 +1,7 @@
 """Export a trained PyTorch model: ONNX, TorchScript, a torch.export program, int8.
 
 Every export starts from the network in inference form (batch norm folded into the
-convolutions, ReLUs fused into them: mnist_cnn.folding); the float ones wrap it in
+convolutions, ReLUs fused into them: mnist_cnn.models.folding); the float ones wrap it in
 `PixelsNet`, which takes raw pixels and normalises them itself (the contract in mnist_cnn/deploy/pixels.py). The
 int8 file keeps the framework model's input (normalised images): it is run by this
 project's own loader, not deployed elsewhere.
@@ -20,9 +20,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from mnist_cnn.data import PIXEL_MEAN, PIXEL_STD
+from mnist_cnn.data.mnist import PIXEL_MEAN, PIXEL_STD
 from mnist_cnn.deploy.pixels import INPUT_NAME, METADATA_KEY, OUTPUT_NAME
-from mnist_cnn.folding import inference_form
+from mnist_cnn.models.folding import inference_form
 from mnist_cnn.runs import temporary_path_for
 
 from . import quantized

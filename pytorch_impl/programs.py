@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from mnist_cnn.backends import ModelFileError
-from mnist_cnn.deploy.formats import sniff_exported
+from mnist_cnn.model_formats import sniff_exported
 from mnist_cnn.deploy.pixels import PixelsClassifier, parse_metadata
 
 from .export import EXTRA_FILE

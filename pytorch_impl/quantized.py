@@ -1,6 +1,6 @@
 """int8 post-training quantization with PyTorch's quantized CPU kernels, in a file with no code.
 
-Quantizing: batch norm is folded first (mnist_cnn.folding), a convolution or linear layer
+Quantizing: batch norm is folded first (mnist_cnn.models.folding), a convolution or linear layer
 with its ReLU is fused into one int8 kernel, and PyTorch's eager-mode post-training
 quantization (torch.ao.quantization prepare / calibrate / convert) measures activation
 ranges on training images: per-channel symmetric int8 weights, uint8 activations. PyTorch
@@ -30,12 +30,12 @@ import torch.ao.nn.intrinsic.quantized as nniq
 import torch.ao.nn.quantized as nnq
 from torch import nn
 
-from mnist_cnn.architectures import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, MaxPool, ReLU
+from mnist_cnn.models.architectures import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, MaxPool, ReLU
 from mnist_cnn.backends import ModelFileError
-from mnist_cnn.data import normalize
-from mnist_cnn.deploy.formats import INT8_HEADER
+from mnist_cnn.data.mnist import normalize
+from mnist_cnn.model_formats import INT8_HEADER
 from mnist_cnn.runs import atomic_write_bytes
-from mnist_cnn.weights import NeutralWeights
+from mnist_cnn.models.weights import NeutralWeights
 
 from .model_utils import build_model, set_weights
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mnist_cnn.architectures import ArchSpec
-from mnist_cnn.data import normalize
+from mnist_cnn.models.architectures import ArchSpec
+from mnist_cnn.data.mnist import normalize
 
 from .model_utils import load_model, save_model
 

@@ -1,4 +1,4 @@
-"""PyTorch training steps; the loop, batches and rates come from mnist_cnn.training."""
+"""PyTorch training steps; the loop, batches and rates come from mnist_cnn.training.loop."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from mnist_cnn.config import TrainConfig
-from mnist_cnn.data import normalize
-from mnist_cnn.weights import NeutralWeights
+from mnist_cnn.data.mnist import normalize
+from mnist_cnn.models.weights import NeutralWeights
 
 from .model_utils import build_model, set_weights
 from .test import TorchClassifier

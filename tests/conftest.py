@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _mnist_dir() -> Path | None:
-    from mnist_cnn.data import find_files
+    from mnist_cnn.data.mnist import find_files
 
     for candidate in (os.environ.get("MNIST_CNN_DATA"), ROOT.parent / "shared" / "mnist"):
         if candidate and find_files(Path(candidate)) is not None:
@@ -43,7 +43,7 @@ def mnist_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(mnist_dir):
-    from mnist_cnn.data import load_mnist
+    from mnist_cnn.data.mnist import load_mnist
 
     return load_mnist(mnist_dir, download=False)
 
@@ -113,7 +113,7 @@ def run_metrics(run: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def keep_torch_threads():
-    """Reading sets PyTorch to one thread for the process (mnist_cnn.read_commands.load_model);
+    """Reading sets PyTorch to one thread for the process (mnist_cnn.reading.commands.load_model);
     put back what the rest of the test session had when a module is done."""
     import torch
 

@@ -6,7 +6,7 @@ from math import comb
 import numpy as np
 import pytest
 
-from mnist_cnn.agreement import agreement, mcnemar_exact
+from mnist_cnn.evaluation.agreement import agreement, mcnemar_exact
 
 
 def test_counts_of_a_small_constructed_case():

@@ -1,4 +1,4 @@
-"""mnist_cnn.allocator: freed activation buffers are reused instead of faulted in afresh each step."""
+"""mnist_cnn.training.allocator: freed activation buffers are reused instead of faulted in afresh each step."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from mnist_cnn.allocator import OPT_OUT_VARIABLE, on_glibc
+from mnist_cnn.training.allocator import OPT_OUT_VARIABLE, on_glibc
 from tests.conftest import ROOT
 
 # Each script below runs in a fresh process with the tuning applied (or opted out of) before
 # anything is allocated, and defines work() and WARM_UP; _MEASURE then runs work() WARM_UP
 # times, then 8 times more, and prints whether the tuning is on and the page faults per run.
 _PREAMBLE = """
-from mnist_cnn.allocator import keep_freed_memory
+from mnist_cnn.training.allocator import keep_freed_memory
 tuned = keep_freed_memory()
 """
 
@@ -33,7 +33,7 @@ print(tuned, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) // 8)
 _TRAINING_STEP = """
 import torch
 import torch.nn.functional as F
-from mnist_cnn.architectures import FAST
+from mnist_cnn.models.architectures import FAST
 from pytorch_impl.model_utils import build_model
 model = build_model(FAST).to(memory_format=torch.channels_last)
 optimizer = torch.optim.AdamW(model.parameters(), foreach=True)

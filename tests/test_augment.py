@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from mnist_cnn.augment import Augmentation, affine_matrices, augment_epoch
+from mnist_cnn.data.augment import Augmentation, affine_matrices, augment_epoch
 from mnist_cnn.config import get_recipe
-from mnist_cnn.data import normalize
+from mnist_cnn.data.mnist import normalize
 
 
 def test_identity_when_every_range_is_zero(mnist):

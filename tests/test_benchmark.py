@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.benchmark import measure_inference, time_calls
+from mnist_cnn.evaluation.timing import measure_inference, time_calls
 
 
 class FakeClock:

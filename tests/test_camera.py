@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from benchmarks.camera_like import write_video
-from mnist_cnn import camera
-from mnist_cnn.input_errors import CameraError
+from mnist_cnn.reading import camera
+from mnist_cnn.reading.errors import CameraError
 
 from .conftest import help_in_fresh_process, run_cli
 from .photos import clear_digits, compose
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.mnist
 
 @pytest.fixture(scope="module")
 def model(torch_run, keep_torch_threads):
-    from mnist_cnn.read_commands import load_model
+    from mnist_cnn.reading.commands import load_model
 
     return load_model(str(torch_run), None, None)[0]
 

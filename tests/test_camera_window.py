@@ -136,7 +136,7 @@ class Camera:
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory, mnist, torch_run, keep_torch_threads):
     """A short 640x480 video of three digits the model reads directly."""
-    from mnist_cnn.read_commands import load_model
+    from mnist_cnn.reading.commands import load_model
 
     model = load_model(str(torch_run), None, None)[0]
     images, labels = clear_digits(mnist, model, count=3, seed=21)

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_cnn import data
-from mnist_cnn.data import DataError
+from mnist_cnn.data import mnist as data
+from mnist_cnn.data.mnist import DataError
 
 from .conftest import run_cli
 

@@ -1,4 +1,4 @@
-"""From photos to MNIST-style digits: mnist_cnn.ink, segmentation, digits (no model needed),
+"""From photos to MNIST-style digits: mnist_cnn.reading.ink, segmentation, digits (no model needed),
 and the accuracy of the whole pipeline on a seeded camera-like set (with the trained model)."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_cnn.digits import FIELD, clip_roi, extract_digits, stroke_width, to_mnist
-from mnist_cnn.ink import DARK_ON_LIGHT, LIGHT_ON_DARK, ink_map, ink_strength
-from mnist_cnn.segmentation import reading_order
+from mnist_cnn.reading.digits import FIELD, clip_roi, extract_digits, stroke_width, to_mnist
+from mnist_cnn.reading.ink import DARK_ON_LIGHT, LIGHT_ON_DARK, ink_map, ink_strength
+from mnist_cnn.reading.segmentation import reading_order
 
 from .photos import compose, iou
 
@@ -190,7 +190,7 @@ def test_region_of_interest(mnist):
 def test_camera_like_set_through_the_whole_pipeline(mnist, torch_run, keep_torch_threads):
     """The benchmark's measurement on a small seeded set: pipeline close to direct 28x28."""
     from benchmarks.camera_like_set import run
-    from mnist_cnn.read_commands import load_model
+    from mnist_cnn.reading.commands import load_model
 
     classifier, _ = load_model(str(torch_run), None, None)
     result = run(classifier, mnist.test_images, mnist.test_labels, frames=40, seed=123)

@@ -61,7 +61,7 @@ def test_two_processes_train_one_epoch_of_fast(framework, request, tmp_path, mni
 
     # the run's model is an ordinary model file, scoring what training reported
     from mnist_cnn.backends import get_backend
-    from mnist_cnn.training import evaluate_classifier
+    from mnist_cnn.evaluation.predict import evaluate_classifier
 
     classifier = get_backend(framework).load(run / metrics["model_file"])
     assert evaluate_classifier(classifier, mnist.test_images, mnist.test_labels).accuracy == pytest.approx(
@@ -87,9 +87,9 @@ DDP_SCRIPT = textwrap.dedent("""
     import torch.multiprocessing as mp
     from mnist_cnn.backends import get_backend
     from mnist_cnn.config import get_recipe
-    from mnist_cnn.data import load_mnist
+    from mnist_cnn.data.mnist import load_mnist
     from mnist_cnn.runtime import Runtime
-    from mnist_cnn.training import train_model
+    from mnist_cnn.training.loop import train_model
 
     data = load_mnist(download=False)
     config = get_recipe("lab7").with_overrides(epochs=1, train_limit=1923, val_split=0.0)
@@ -144,9 +144,9 @@ MIRRORED_SCRIPT = textwrap.dedent("""
     from keras_impl import engine as engines
     from keras_impl.devices import Placement
     from mnist_cnn.config import get_recipe
-    from mnist_cnn.data import load_mnist
+    from mnist_cnn.data.mnist import load_mnist
     from mnist_cnn.runtime import Runtime, World
-    from mnist_cnn.training import train_model
+    from mnist_cnn.training.loop import train_model
     data = load_mnist(download=False)
     config = get_recipe("lab7").with_overrides(epochs=1, train_limit=1923)
     single = train_model(config, "keras", data)

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from mnist_cnn.ensemble import EnsembleClassifier
+from mnist_cnn.training.ensemble import EnsembleClassifier
 
 from .conftest import run_cli, run_metrics
 

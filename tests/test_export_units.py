@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_cnn.architectures import FAST, KIDS, ArchSpec, BatchNorm, Conv, Dense, Flatten, MaxPool, ReLU
+from mnist_cnn.models.architectures import FAST, KIDS, ArchSpec, BatchNorm, Conv, Dense, Flatten, MaxPool, ReLU
 from mnist_cnn.backends import ModelFileError, get_backend
-from mnist_cnn.deploy import formats, trust, variants
-from mnist_cnn.folding import fold_batchnorm
+from mnist_cnn import model_formats as formats
+from mnist_cnn.deploy import trust, variants
+from mnist_cnn.models.folding import fold_batchnorm
 from mnist_cnn.runs import sniff_model_format
-from mnist_cnn.weights import initial_weights
+from mnist_cnn.models.weights import initial_weights
 
 from .conftest import ROOT, help_in_fresh_process, run_cli
 
@@ -79,7 +80,7 @@ def test_a_negative_scale_right_after_a_conv_folds():
 
 
 def test_relu_moves_before_the_pool_into_the_convolution():
-    from mnist_cnn.folding import inference_form
+    from mnist_cnn.models.folding import inference_form
 
     weights = trained_looking(POOLED, 6)
     form = inference_form(POOLED, weights)
@@ -104,7 +105,7 @@ def test_a_net_without_batch_norm_is_unchanged():
 def test_int8_file_loads_safely_and_reproduces_the_quantized_model(spec, negative_gamma, tmp_path):
     from pytorch_impl import quantized
 
-    from mnist_cnn.folding import inference_form
+    from mnist_cnn.models.folding import inference_form
 
     weights = trained_looking(spec, 4, negative_gamma)
     fold = inference_form(spec, weights)
@@ -117,7 +118,7 @@ def test_int8_file_loads_safely_and_reproduces_the_quantized_model(spec, negativ
     assert {type(v) for v in payload.values()} <= {str, int, torch.Tensor}
     loaded = quantized.load_classifier(path)
     assert loaded.spec == fold.spec
-    x = torch.from_numpy(__import__("mnist_cnn.data", fromlist=["normalize"]).normalize(IMAGES)).unsqueeze(1)
+    x = torch.from_numpy(__import__("mnist_cnn.data.mnist", fromlist=["normalize"]).normalize(IMAGES)).unsqueeze(1)
     with torch.inference_mode():
         expected = model(x)
         got = loaded.model(x)

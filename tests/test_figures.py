@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from mnist_cnn import figures, figures_model
+from mnist_cnn.reports import figures, figures_model
 from mnist_cnn.explain import KERNELS, slide_kernel
 
 from .conftest import ROOT
@@ -27,7 +27,7 @@ def confusion() -> np.ndarray:
 
 
 def test_importing_the_figure_modules_does_not_load_matplotlib():
-    code = ("import sys, mnist_cnn.figures, mnist_cnn.figures_model, mnist_cnn.run_report, mnist_cnn.comparison\n"
+    code = ("import sys, mnist_cnn.reports.figures, mnist_cnn.reports.figures_model, mnist_cnn.reports.run_report, mnist_cnn.reports.comparison\n"
             "print('MPL', 'matplotlib' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "MPL False" in result.stdout, result.stdout + result.stderr

@@ -46,7 +46,7 @@ def test_ctrl_c_at_a_prompt_leaves_with_a_message():
 
     from rich.console import Console
 
-    from mnist_cnn.menu import run_menu
+    from mnist_cnn.menu.main import run_menu
 
     def interrupt(prompt):
         raise KeyboardInterrupt

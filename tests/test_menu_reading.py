@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.mnist, pytest.mark.usefixtures("keep_torch_threads")]
 
 
 def _menu(answers: list[str], runs_dir) -> str:
-    from mnist_cnn.menu import run_menu
+    from mnist_cnn.menu.main import run_menu
 
     pending = iter(answers)
 
@@ -32,7 +32,7 @@ def _menu(answers: list[str], runs_dir) -> str:
 
 
 def test_image_file_mode_reads_photos_then_goes_back(torch_run, mnist, tmp_path):
-    from mnist_cnn.read_commands import load_model
+    from mnist_cnn.reading.commands import load_model
 
     images, labels = clear_digits(mnist, load_model(str(torch_run), None, None)[0], count=3, seed=31)
     photo = compose(images, labels, [(80, 150, 130), (250, 150, 130), (420, 150, 130)], gradient=0.3, seed=31)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_cnn import metrics
+from mnist_cnn.evaluation import metrics
 
 # 3 classes, 8 samples. Worked by hand:
 #   true: 0 0 0 1 1 1 2 2

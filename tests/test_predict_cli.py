@@ -33,7 +33,7 @@ def predict(*args: str) -> Result:
 
 @pytest.fixture(scope="module")
 def model(torch_run, keep_torch_threads):
-    from mnist_cnn.read_commands import load_model
+    from mnist_cnn.reading.commands import load_model
 
     return load_model(str(torch_run), None, None)[0]
 
@@ -143,7 +143,7 @@ def test_annotated_file_with_several_images_is_a_usage_error(photos, torch_run, 
 
 def test_touching_digits_settled_by_the_model(mnist, model):
     """Two digits so close their strokes merge: the model's confidence decides to cut them."""
-    from mnist_cnn.reading import read_image
+    from mnist_cnn.reading.reader import read_image
 
     images, labels = clear_digits(mnist, model, count=6, seed=11)
     pairs_read = 0

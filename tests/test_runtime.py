@@ -184,7 +184,8 @@ def test_help_still_loads_no_framework():
 def test_bf16_mixed_precision_trains_on_the_cpu(framework, mnist):
     """bf16 autocast (PyTorch) and the mixed_bfloat16 policy (Keras) learn, and leave float32 models."""
     from mnist_cnn.config import get_recipe
-    from mnist_cnn.training import evaluate_classifier, train_model
+    from mnist_cnn.evaluation.predict import evaluate_classifier
+    from mnist_cnn.training.loop import train_model
 
     if framework == "torch":
         torch = pytest.importorskip("torch")

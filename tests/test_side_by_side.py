@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from mnist_cnn import comparison
-from mnist_cnn.run_report import report_figures
+from mnist_cnn.reports import comparison
+from mnist_cnn.reports.run_report import report_figures
 
 from .conftest import run_cli, run_metrics
 from .figure_checks import assert_png
@@ -125,8 +125,8 @@ def test_compare_bad_input_is_one_clear_line(args, message, torch_run, mnist_dir
 def test_menu_offers_both_frameworks_side_by_side(torch_run, keras_run, tmp_path, monkeypatch):
     from rich.console import Console
 
-    from mnist_cnn import menu_compare
-    from mnist_cnn.menu import run_menu
+    from mnist_cnn.menu import compare as menu_compare
+    from mnist_cnn.menu.main import run_menu
 
     for run in (torch_run, keras_run):
         shutil.copytree(run, tmp_path / run.name)

@@ -38,7 +38,7 @@ def camera(source, model, framework, runs_dir, live, no_window, roi, frames, ink
       mnist-cnn camera --source clip.mp4 --no-window --live
       mnist-cnn camera --source page.jpg --no-window --roi 100,80,300,120
     """
-    from ..read_commands import camera_session
+    from ..reading.commands import camera_session
 
     if roi is not None and not no_window:
         raise click.UsageError("--roi goes with --no-window; in the window, drag the region after SPACE")

@@ -9,8 +9,8 @@ import click
 from rich.console import Console
 
 from ..backends import FRAMEWORKS, BackendUnavailable, ModelFileError, canonical_framework
-from ..data import DataError
-from ..input_errors import ReadingError
+from ..data.mnist import DataError
+from ..reading.errors import ReadingError
 from ..runtime import DEVICES_HELP, PRECISIONS, DeviceError, DistributedError, parse_device
 
 class FrameworkType(click.ParamType):

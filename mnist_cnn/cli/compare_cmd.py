@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
 
 from ..config import DEFAULT_RECIPE, RECIPES
@@ -51,3 +55,21 @@ def compare(recipe, epochs, seed, train_limit, runs, out, data_dir, runs_dir):
         run_compare(console(), recipe or DEFAULT_RECIPE, overrides, runs, out, data_dir, runs_dir)
     except CompareError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def child_main() -> None:
+    """Entry point of a training child: `python -c ... RESULT_FILE ARGS_JSON`.
+
+    Trains like `mnist-cnn train` (same progress display, same errors) and writes the run
+    folder's path to RESULT_FILE for the parent.
+    """
+    from .. import workflows
+
+    result_file, args = sys.argv[1], json.loads(sys.argv[2])
+    try:
+        outcome = friendly_errors(workflows.train)(
+            args["framework"], args["recipe"], args["overrides"], console(), args["data_dir"], args["runs_dir"])
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    Path(result_file).write_text(str(outcome.run_dir))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import data as data_module
+from ..data import mnist as data_module
 from ..progress import DownloadDisplay
 from .common import console, friendly_errors
 

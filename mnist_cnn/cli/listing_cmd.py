@@ -7,7 +7,7 @@ import json
 import click
 from rich.table import Table
 
-from ..architectures import trainable_parameter_counts
+from ..models.architectures import trainable_parameter_counts
 from ..config import DEFAULT_RECIPE, RECIPE_NOTES, RECIPES
 from ..runs import list_runs, runs_root
 from .common import FRAMEWORK_CHOICE, console, runs_dir_option

@@ -14,6 +14,6 @@ from .common import data_dir_option, runs_dir_option
 @runs_dir_option
 def menu(data_dir, runs_dir):
     """Interactive menu: pick a framework, train or reuse a model, then test it."""
-    from ..menu import run_menu
+    from ..menu.main import run_menu
 
     sys.exit(run_menu(data_dir=data_dir, runs_dir=runs_dir))

@@ -38,7 +38,7 @@ def predict(images, model, framework, runs_dir, roi, ink, save_annotated, save_d
       mnist-cnn predict scan.png --roi 120,80,400,150 --save-annotated out.png
       mnist-cnn predict *.jpg --model runs/20261121-120000-torch-fast --json
     """
-    from ..read_commands import predict_files
+    from ..reading.commands import predict_files
 
     several = len(images) > 1
     if save_annotated is not None and several and save_annotated.suffix:

@@ -29,6 +29,6 @@ def report(run, framework, image_index, data_dir, runs_dir):
       mnist-cnn report --framework keras
       mnist-cnn report runs/20261121-120000-torch-fast --image 7
     """
-    from ..run_report import make_report
+    from ..reports.run_report import make_report
 
     make_report(run, framework, console(), data_dir, runs_dir, image_index)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..backends import Classifier, get_backend
-from .formats import describe
+from ..model_formats import describe
 
 
 def load_any_classifier(path: Path | str, fmt: Optional[str] = None, threads: Optional[int] = None) -> Classifier:

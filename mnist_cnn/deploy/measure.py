@@ -17,9 +17,9 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from .. import metrics
+from ..evaluation import metrics
 from ..backends import Classifier
-from ..training import PREDICT_BATCH
+from ..evaluation.predict import PREDICT_BATCH
 
 LATENCY_WARMUP = 20
 LATENCY_REPEATS = 300

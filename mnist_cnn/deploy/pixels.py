@@ -20,7 +20,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..architectures import ArchSpec
+from ..models.architectures import ArchSpec
 from ..backends import ModelFileError
 from ..runs import atomic_write_bytes
 

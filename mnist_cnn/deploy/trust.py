@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ..backends import ModelFileError
-from ..data import cache_dir
+from ..data.mnist import cache_dir
 from ..runs import atomic_write_text
 
 TRUST_ENV = "MNIST_CNN_TRUST_CODE"

@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .input_errors import ImageError
+from .errors import ImageError
 
 # What OpenCV reads in every build (the formats offered in messages).
 FORMATS = "PNG, JPEG, BMP, TIFF, WebP or PNM"

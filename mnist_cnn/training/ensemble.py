@@ -8,13 +8,14 @@ from typing import Optional
 
 import numpy as np
 
-from . import runs
-from .backends import Classifier
-from .config import TrainConfig
-from .data import Mnist
-from .metrics import Report
-from .runtime import Runtime
-from .training import TrainListener, TrainOutcome, evaluate_classifier, train_and_save
+from .. import runs
+from ..backends import Classifier
+from ..config import TrainConfig
+from ..data.mnist import Mnist
+from ..evaluation.metrics import Report
+from ..runtime import Runtime
+from .loop import TrainListener, TrainOutcome, train_and_save
+from ..evaluation.predict import evaluate_classifier
 
 
 @dataclass

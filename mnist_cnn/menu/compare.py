@@ -6,12 +6,12 @@ shown and lead back to the framework choice, as elsewhere in the menu.
 
 from __future__ import annotations
 
-from .backends import BackendUnavailable, ModelFileError
-from .config import DEFAULT_RECIPE, get_recipe
-from .data import DataError
-from .menu import MenuExit, Session, ask_int, choose, choose_recipe
-from .runs import latest_run, runs_root
-from .side_by_side import CompareError, compare
+from ..backends import BackendUnavailable, ModelFileError
+from ..config import DEFAULT_RECIPE, get_recipe
+from ..data.mnist import DataError
+from .prompts import MenuExit, Session, ask_int, choose, choose_recipe
+from ..runs import latest_run, runs_root
+from ..side_by_side import CompareError, compare
 
 
 def side_by_side(session: Session) -> None:

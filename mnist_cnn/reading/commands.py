@@ -16,14 +16,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from .annotate import draw_reading
-from .backends import Classifier
+from ..backends import Classifier
 from .camera import open_source, run_headless
-from .deploy import load_any_classifier
+from ..deploy import load_any_classifier
 from .digits import Box
 from .images import IMAGE_SUFFIXES, load_image, save_image
-from .input_errors import NoDigitError, ReadingError
-from .reading import Reading, read_image
-from .runs import resolve_model, runs_root
+from .errors import NoDigitError, ReadingError
+from .reader import Reading, read_image
+from ..runs import resolve_model, runs_root
 
 POLARITY = {"auto": "auto", "dark": "dark-on-light", "light": "light-on-dark"}
 
@@ -37,7 +37,7 @@ def load_model(model: str, framework: Optional[str], runs_dir: Optional[str]) ->
     path, found, _ = resolve_model(model, framework, runs_root(runs_dir))
     classifier = load_any_classifier(path, found)
     if getattr(classifier, "framework", None) == "torch":
-        from .deploy.threads import use_threads
+        from ..deploy.threads import use_threads
 
         use_threads("torch", 1)
     return classifier, path
@@ -142,7 +142,7 @@ def camera_session(source: str, model: str, framework: Optional[str], runs_dir: 
     """Open the source and the model, then run the window loop or the headless one."""
     if window:
         from .camera import display_problem
-        from .input_errors import DisplayError
+        from .errors import DisplayError
 
         problem = display_problem()  # before the model loads: fail fast with the advice
         if problem:

@@ -21,9 +21,9 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_cnn.config import TrainConfig
-from mnist_cnn.data import normalize
+from mnist_cnn.data.mnist import normalize
 from mnist_cnn.runtime import Runtime
-from mnist_cnn.weights import NeutralWeights
+from mnist_cnn.models.weights import NeutralWeights
 
 from .devices import dtype_policy, on_device
 from .engine import KerasEngine

@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .figures import new_figure, save_png
-from .metrics import misclassified_by_confidence
+from ..evaluation.metrics import misclassified_by_confidence
 
 
 def _grid(count: int, columns: int) -> tuple[int, int]:

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from .digits import Box
-from .reading import Reading
+from .reader import Reading
 
 GREEN = (60, 200, 60)
 AMBER = (0, 170, 255)

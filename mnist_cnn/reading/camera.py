@@ -16,11 +16,11 @@ from typing import Callable, Iterator, Optional
 import cv2
 import numpy as np
 
-from .backends import Classifier
+from ..backends import Classifier
 from .digits import Box
 from .images import load_image
-from .input_errors import CameraError, ImageError
-from .reading import Reading, describe, read_image
+from .errors import CameraError, ImageError
+from .reader import Reading, describe, read_image
 
 # A camera that returns no frame this many times in a row is gone (unplugged, taken by another
 # program); a few misses in a row are normal while it starts or changes exposure.

@@ -30,7 +30,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from mnist_cnn.config import TrainConfig
 from mnist_cnn.runtime import Runtime, shard
-from mnist_cnn.weights import NeutralWeights
+from mnist_cnn.models.weights import NeutralWeights
 
 from .devices import autocast, grad_scaler
 from .test import TorchClassifier

@@ -6,70 +6,16 @@ same result. Invalid answers re-prompt; end of input or Ctrl-C leaves with a mes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Optional
 
 from rich.console import Console
 
-from . import workflows
-from .backends import BackendUnavailable, ModelFileError, display_name
-from .config import DEFAULT_RECIPE, RECIPE_NOTES, RECIPES, get_recipe
-from .data import DataError
-from .runs import latest_run, runs_root
-from .training import load_run_summary
-
-
-class MenuExit(Exception):
-    """The user left the menu (q, end of input or Ctrl-C)."""
-
-    def __init__(self, message: str, code: int = 0):
-        super().__init__(message)
-        self.code = code
-
-
-@dataclass
-class Session:
-    console: Console
-    ask: Callable[[str], str]
-    data_dir: Optional[str]
-    runs_dir: Optional[str]
-    framework: str = ""
-    model: str = "latest"
-
-
-def _ask(session: Session, prompt: str) -> str:
-    try:
-        return session.ask(prompt).strip()
-    except EOFError:
-        raise MenuExit("End of input: leaving the menu.") from None
-    except KeyboardInterrupt:
-        raise MenuExit("Interrupted: leaving the menu.", code=130) from None
-
-
-def choose(session: Session, title: str, options: list[tuple[str, str]], default: Optional[str] = None) -> str:
-    """Show numbered options and return the key chosen; re-prompt until the answer is valid."""
-    session.console.print(f"\n[bold]{title}[/]")
-    for key, label in options:
-        session.console.print(f"  {key}) {label}")
-    keys = [key for key, _ in options]
-    hint = f" [{default}]" if default else ""
-    while True:
-        answer = _ask(session, f"> choice{hint}: ").lower()
-        if not answer and default:
-            return default
-        if answer in keys:
-            return answer
-        session.console.print(f"Please answer one of: {', '.join(keys)}.")
-
-
-def ask_int(session: Session, prompt: str, default: int) -> int:
-    while True:
-        answer = _ask(session, f"> {prompt} [{default}]: ")
-        if not answer:
-            return default
-        if answer.isdigit() and int(answer) >= 1:
-            return int(answer)
-        session.console.print("Please enter a whole number of at least 1 (or Enter for the default).")
+from .. import workflows
+from ..backends import BackendUnavailable, ModelFileError, display_name
+from ..config import get_recipe
+from ..data.mnist import DataError
+from ..runs import latest_run, load_run_summary, runs_root
+from .prompts import MenuExit, Session, ask_int, ask_text, choose, choose_recipe
 
 
 def choose_framework(session: Session) -> None:
@@ -81,17 +27,9 @@ def choose_framework(session: Session) -> None:
         if answer != "3":
             session.framework = {"1": "torch", "2": "keras"}[answer]
             return
-        from .menu_compare import side_by_side  # imports this module: loaded on first use
+        from .compare import side_by_side  # loaded on first use: it imports the compare workflow
 
         side_by_side(session)  # a comparison, then the framework choice again
-
-
-def choose_recipe(session: Session) -> str:
-    """One of the named recipes, by number; Enter takes the default."""
-    keys = {str(i + 1): name for i, name in enumerate(RECIPES)}
-    default = next(k for k, v in keys.items() if v == DEFAULT_RECIPE)
-    return keys[choose(session, "Recipe", [(k, f"{v} - {RECIPE_NOTES[v]}") for k, v in keys.items()],
-                       default=default)]
 
 
 def choose_model(session: Session) -> bool:
@@ -125,13 +63,13 @@ def test_on_test_set(session: Session) -> None:
 
 def test_on_webcam(session: Session) -> None:
     """The camera window: SPACE, drag a region, ENTER; the digits read are shown and printed."""
-    from .input_errors import ReadingError  # no OpenCV needed for the error types
+    from ..reading.errors import ReadingError  # no OpenCV needed for the error types
 
-    source = _ask(session, "> camera index, or a video or image file [0]: ") or "0"
-    live = _ask(session, "> read continuously in the guide box (live)? [y/N]: ").lower() in ("y", "yes")
+    source = ask_text(session, "> camera index, or a video or image file [0]: ") or "0"
+    live = ask_text(session, "> read continuously in the guide box (live)? [y/N]: ").lower() in ("y", "yes")
     session.console.print("SPACE: snapshot, drag the region, ENTER to read it (c cancels); q or Esc: back to the menu.")
     try:
-        from .read_commands import camera_session  # imports OpenCV: only when this mode is chosen
+        from ..reading.commands import camera_session  # imports OpenCV: only when this mode is chosen
 
         camera_session(source, session.model, session.framework, session.runs_dir, live, True, None, "auto",
                        lambda line: session.console.print(line, markup=False, highlight=False))
@@ -144,10 +82,10 @@ def test_on_image_file(session: Session) -> None:
     import shlex
     from pathlib import Path
 
-    from .input_errors import ReadingError
+    from ..reading.errors import ReadingError
 
     while True:
-        answer = _ask(session, "> image file(s) to read (Enter: back): ")
+        answer = ask_text(session, "> image file(s) to read (Enter: back): ")
         if not answer:
             return
         try:
@@ -156,7 +94,7 @@ def test_on_image_file(session: Session) -> None:
             session.console.print(f"Error: {exc}", markup=False)
             continue
         try:
-            from .read_commands import predict_files
+            from ..reading.commands import predict_files
 
             predict_files(paths, session.model, session.framework, session.runs_dir, None, "auto", session.console)
         except ReadingError as exc:

@@ -20,13 +20,15 @@ from typing import Optional
 
 import numpy as np
 
-from . import figures, metrics
-from .agreement import agreement
-from .backends import Classifier, ModelFileError, display_name, get_backend
-from .benchmark import measure_inference
-from .data import Mnist
-from .runs import atomic_write_text, read_csv, resolve_model, write_json
-from .training import load_run_summary, predict_proba_batched
+from . import figures
+from ..evaluation import metrics
+from ..evaluation.agreement import agreement
+from ..backends import Classifier, ModelFileError, display_name, get_backend
+from ..evaluation.timing import measure_inference
+from ..data.mnist import Mnist
+from ..runs import atomic_write_text, read_csv, resolve_model, write_json
+from ..runs import load_run_summary
+from ..evaluation.predict import predict_proba_batched
 
 # (key in compare.json, label in the table, decimals; None: text)
 ROWS: list[tuple[str, str, Optional[int]]] = [

@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from .backends import Classifier
+from ..backends import Classifier
 from .digits import Box, extract_digits
 from .hypotheses import predict_views
 

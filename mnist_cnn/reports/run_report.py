@@ -13,14 +13,16 @@ from typing import Sequence
 
 import numpy as np
 
-from . import figures, figures_model, metrics
-from .architectures import Conv
-from .backends import Classifier, ModelFileError, display_name, get_backend
-from .data import Mnist
-from .metrics import Report
-from .runs import atomic_write_text, read_csv, resolve_model, runs_root
-from .training import load_run_summary, predict_proba_batched
-from .workflows import load_data
+from . import figures, figures_model
+from ..evaluation import metrics
+from ..models.architectures import Conv
+from ..backends import Classifier, ModelFileError, display_name, get_backend
+from ..data.mnist import Mnist
+from ..evaluation.metrics import Report
+from ..runs import atomic_write_text, read_csv, resolve_model, runs_root
+from ..runs import load_run_summary
+from ..evaluation.predict import predict_proba_batched
+from ..data.loading import load_data
 
 PLOTS = "plots"
 CURVES = "curves.png"

@@ -6,8 +6,8 @@ GPU asked for them is an error that says so rather than a silent CPU run.
 
 from __future__ import annotations
 
-from .backends import Classifier, get_backend
-from .runtime import DeviceError, parse_device
+from ..backends import Classifier, get_backend
+from ..runtime import DeviceError, parse_device
 
 
 def place(classifier: Classifier, device: str) -> Classifier:

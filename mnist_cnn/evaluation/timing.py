@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .backends import Classifier
+from ..backends import Classifier
 
 LATENCY_WARMUP = 20
 LATENCY_REPEATS = 200

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .runs import atomic_write_bytes
+from ..runs import atomic_write_bytes
 
 DPI = 100
 # One colour per model in the side-by-side figures (matplotlib's first two default colours),

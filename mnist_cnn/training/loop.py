@@ -7,7 +7,6 @@ the learning rate of every step, the initial weights. A backend only executes st
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
@@ -20,19 +19,18 @@ from typing import Callable, Optional, Protocol
 
 import numpy as np
 
-from . import metrics, runs
-from .architectures import trainable_parameter_counts
-from .backends import Classifier, display_name, get_backend
-from .config import TrainConfig
-from .data import Mnist
+from ..evaluation import metrics
+from .. import runs
+from ..models.architectures import trainable_parameter_counts
+from ..backends import Classifier, display_name, get_backend
+from ..config import TrainConfig
+from ..data.mnist import Mnist
 from .allocator import keep_freed_memory
-from .augment import augment_epoch
-from .runtime import Runtime
+from ..data.augment import augment_epoch
+from ..runtime import Runtime
 from .schedules import Plateau, one_cycle
-from .weights import initial_weights
-
-PREDICT_BATCH = 1000
-
+from ..models.weights import initial_weights
+from ..evaluation.predict import evaluate_classifier, predict_proba_batched
 
 class TrainListener(Protocol):
     """What the progress display implements; every method is called by the loop below."""
@@ -73,17 +71,6 @@ def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[np.nda
     """The batches of one epoch: a permutation seeded by (seed, epoch), cut into batches."""
     order = np.random.default_rng([seed, epoch]).permutation(n)
     return [order[start:start + batch_size] for start in range(0, n, batch_size)]
-
-
-def predict_proba_batched(classifier: Classifier, images: np.ndarray, batch: int = PREDICT_BATCH) -> np.ndarray:
-    """Probabilities for many images, in fixed-size batches so results never depend on N."""
-    parts = [classifier.predict_proba(images[start:start + batch]) for start in range(0, len(images), batch)]
-    return np.concatenate(parts) if parts else np.zeros((0, 10), np.float32)
-
-
-def evaluate_classifier(classifier: Classifier, images: np.ndarray, labels: np.ndarray) -> metrics.Report:
-    """The one evaluation path: training's final test score and `evaluate` both use it."""
-    return metrics.report(labels, predict_proba_batched(classifier, images))
 
 
 @dataclass
@@ -234,13 +221,9 @@ def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
         # Every run gets its learning curves and confusion matrix as pictures (plots/),
         # drawn after peak_memory_mb was read so that plotting does not count as training.
         # Imported here: matplotlib is loaded only once a model has been trained.
-        from .run_report import PLOTS, write_training_figures
+        from ..reports.run_report import PLOTS, write_training_figures
         write_training_figures(staging / PLOTS, trained.history, report, display_name(backend.name))
         # metrics.json is written last: its presence marks a complete run.
         runs.write_json(staging / "metrics.json", {**summary, "test": report.to_dict()})
         final = runs.publish_run(staging, root, backend.name, config.recipe)
     return TrainOutcome(final, runs.model_path(final, backend.name), report, trained, summary)
-
-
-def load_run_summary(run_dir: Path) -> dict:
-    return json.loads((run_dir / "metrics.json").read_text())

@@ -14,11 +14,11 @@ import cv2
 import numpy as np
 
 from .annotate import draw_guide, draw_reading
-from .backends import Classifier
+from ..backends import Classifier
 from .camera import Source, display_problem, guide_box, read_region
 from .digits import Box
-from .input_errors import DisplayError
-from .reading import Reading, describe
+from .errors import DisplayError
+from .reader import Reading, describe
 
 WINDOW = "mnist-cnn camera"
 RESULT = "mnist-cnn snapshot"
