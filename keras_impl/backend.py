@@ -9,10 +9,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.models.architectures import ArchSpec
 from mnist_cnn.config import TrainConfig
-from mnist_cnn.runtime import Runtime, World
+from mnist_cnn.models.architectures import ArchSpec
 from mnist_cnn.models.weights import NeutralWeights
+from mnist_cnn.runtime import Runtime, World
 
 from . import engine as engines
 from .devices import on_device, resolve_device
@@ -62,6 +62,13 @@ class KerasBackend:
             model = build_model(classifier.spec)
             set_weights(model, classifier.spec, get_weights(classifier.model, classifier.spec))
         return _PlacedKerasClassifier(model, classifier.spec, placement.tf_device)
+
+    def use_threads(self, threads: int) -> None:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:
+            pass  # TensorFlow already started in this process: it keeps its own setting
 
     def build(self, spec: ArchSpec, weights: Optional[NeutralWeights] = None) -> KerasClassifier:
         model = build_model(spec)

@@ -18,8 +18,9 @@ from typing import Callable, Iterable, Optional, Protocol
 
 import numpy as np
 
-from .models.architectures import ArchSpec
 from .config import TrainConfig
+from .errors import MnistCnnError
+from .models.architectures import ArchSpec
 from .runtime import Runtime, World
 
 StepCallback = Callable[[int, float, float], None]  # (step in epoch, running loss, running accuracy)
@@ -89,6 +90,9 @@ class Backend(Protocol):
     def on_device(self, classifier: Classifier, device: str) -> Classifier:
         """The same model, running its inference on `device`."""
 
+    def use_threads(self, threads: int) -> None:
+        """Compute on `threads` CPU threads in this process (TensorFlow: only before its first op)."""
+
     def build(self, spec: ArchSpec, weights: Optional[list[dict[str, np.ndarray]]] = None) -> Classifier: ...
 
     def load(self, path: Path) -> Classifier: ...
@@ -108,11 +112,11 @@ class Backend(Protocol):
     def versions(self) -> dict[str, str]: ...
 
 
-class BackendUnavailable(Exception):
+class BackendUnavailable(MnistCnnError):
     """The framework is not installed; the message says which extra to install."""
 
 
-class ModelFileError(Exception):
+class ModelFileError(MnistCnnError):
     """A model file is missing, corrupt or of the other framework; the message names the file."""
 
 

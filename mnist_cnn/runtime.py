@@ -20,16 +20,18 @@ from typing import Optional
 
 import numpy as np
 
+from .errors import MnistCnnError
+
 DEVICES_HELP = "auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N or mps"
 PRECISIONS = ("fp32", "bf16", "fp16")
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
-class DeviceError(Exception):
+class DeviceError(MnistCnnError):
     """The device or precision asked for is not available here; the message says what is."""
 
 
-class DistributedError(Exception):
+class DistributedError(MnistCnnError):
     """A multi-process run could not start or lost a process; the message says which and why."""
 
 

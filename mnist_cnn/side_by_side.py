@@ -20,14 +20,15 @@ from typing import Optional, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from .reports import comparison
 from .backends import display_name
 from .config import get_recipe
-from .runs import new_run, runs_root
 from .data.loading import load_data
+from .errors import MnistCnnError
+from .reports import comparison
+from .runs import new_run, runs_root
 
 
-class CompareError(Exception):
+class CompareError(MnistCnnError):
     """Training in a child process failed; the child has already printed why."""
 
 

@@ -8,10 +8,10 @@ from typing import Optional
 import numpy as np
 import torch
 
-from mnist_cnn.models.architectures import ArchSpec
 from mnist_cnn.config import TrainConfig
-from mnist_cnn.runtime import Runtime, World
+from mnist_cnn.models.architectures import ArchSpec
 from mnist_cnn.models.weights import NeutralWeights
+from mnist_cnn.runtime import Runtime, World
 
 from .devices import device_label, resolve_device
 from .engine import TorchEngine, start_engine
@@ -46,6 +46,9 @@ class TorchBackend:
         if device_label(target) == "cpu" and classifier.device.type == "cpu":
             return classifier
         return TorchClassifier(classifier.model.to(target), classifier.spec, device=target)
+
+    def use_threads(self, threads: int) -> None:
+        torch.set_num_threads(threads)
 
     def build(self, spec: ArchSpec, weights: Optional[NeutralWeights] = None) -> TorchClassifier:
         model = build_model(spec)

@@ -8,10 +8,10 @@ import sys
 import click
 from rich.console import Console
 
-from ..backends import FRAMEWORKS, BackendUnavailable, ModelFileError, canonical_framework
-from ..data.mnist import DataError
-from ..reading.errors import ReadingError
-from ..runtime import DEVICES_HELP, PRECISIONS, DeviceError, DistributedError, parse_device
+from ..backends import FRAMEWORKS, canonical_framework
+from ..errors import MnistCnnError, storage_problem
+from ..runtime import DEVICES_HELP, PRECISIONS, parse_device
+
 
 class FrameworkType(click.ParamType):
     """torch or keras; also accepts pytorch, pt, tensorflow and tf."""
@@ -64,16 +64,25 @@ def console() -> Console:
 
 
 def friendly_errors(func):
-    """Turn the project's expected failures into one-line errors instead of tracebacks."""
+    """Turn the project's expected failures into one-line errors instead of tracebacks.
+
+    The one place the CLI words them: every MnistCnnError (exit code 1), bad option values
+    (a usage error, exit code 2), a full or read-only disk (exit code 1) and Ctrl-C (130).
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (DataError, ModelFileError, BackendUnavailable, DeviceError, DistributedError, ReadingError) as exc:
+        except MnistCnnError as exc:
             raise click.ClickException(str(exc)) from None
         except ValueError as exc:  # bad option values caught by the config's validation
             raise click.UsageError(str(exc)) from None
+        except OSError as exc:
+            message = storage_problem(exc)
+            if message is None:
+                raise  # not the disk: a bug, with its traceback
+            raise click.ClickException(message) from None
         except KeyboardInterrupt:
             click.echo("\nInterrupted: stopped cleanly; nothing half-written was left behind.", err=True)
             sys.exit(130)

@@ -29,6 +29,8 @@ from typing import Callable, Iterable, Optional
 
 import numpy as np
 
+from ..errors import MnistCnnError
+
 # name -> (md5 of the decompressed IDX file, its size in bytes, npz key)
 IDX_FILES: dict[str, tuple[str, int, str]] = {
     "train-images-idx3-ubyte": ("6bbc9ace898e44ae57da46a324031adb", 47_040_016, "x_train"),
@@ -50,7 +52,7 @@ PIXEL_STD = 0.3081
 ProgressCallback = Callable[[str, int, Optional[int]], None]  # (file name, bytes done, total)
 
 
-class DataError(Exception):
+class DataError(MnistCnnError):
     """The data could not be found, downloaded or verified; the message says what to do."""
 
 

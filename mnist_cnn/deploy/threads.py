@@ -14,6 +14,7 @@ runs its first op.
 
 from __future__ import annotations
 
+from ..backends import get_backend
 from .pixels import runtime_threads
 
 
@@ -23,15 +24,5 @@ def resolve(threads: int) -> int:
 
 
 def use_threads(framework: str, threads: int) -> None:
-    if framework == "torch":
-        import torch
-
-        torch.set_num_threads(threads)
-    else:
-        import tensorflow as tf
-
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(1)
-        except RuntimeError:
-            pass  # TensorFlow already started in this process: it keeps its own setting
+    """The framework's own thread count for this process (its backend knows how)."""
+    get_backend(framework).use_threads(threads)

@@ -6,12 +6,11 @@ shown and lead back to the framework choice, as elsewhere in the menu.
 
 from __future__ import annotations
 
-from ..backends import BackendUnavailable, ModelFileError
 from ..config import DEFAULT_RECIPE, get_recipe
-from ..data.mnist import DataError
-from .prompts import MenuExit, Session, ask_int, choose, choose_recipe
+from ..errors import user_message
 from ..runs import latest_run, runs_root
-from ..side_by_side import CompareError, compare
+from ..side_by_side import compare
+from .prompts import MenuExit, Session, ask_int, choose, choose_recipe
 
 
 def side_by_side(session: Session) -> None:
@@ -35,5 +34,8 @@ def side_by_side(session: Session) -> None:
             epochs = ask_int(session, "epochs", get_recipe(recipe).epochs)
             compare(session.console, recipe, {"epochs": epochs}, data_dir=session.data_dir,
                     runs_dir=session.runs_dir)
-    except (DataError, ModelFileError, BackendUnavailable, CompareError, ValueError) as exc:
-        session.console.print(f"[red]Error:[/] {exc}")
+    except Exception as exc:  # shown, then back to the framework choice, as elsewhere in the menu
+        message = user_message(exc)
+        if message is None:
+            raise
+        session.console.print(f"[red]Error:[/] {message}")

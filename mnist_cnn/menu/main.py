@@ -11,9 +11,9 @@ from typing import Callable, Optional
 from rich.console import Console
 
 from .. import workflows
-from ..backends import BackendUnavailable, ModelFileError, display_name
+from ..backends import display_name
 from ..config import get_recipe
-from ..data.mnist import DataError
+from ..errors import user_message
 from ..runs import latest_run, load_run_summary, runs_root
 from .prompts import MenuExit, Session, ask_int, ask_text, choose, choose_recipe
 
@@ -134,8 +134,11 @@ def run_menu(console: Optional[Console] = None, ask: Callable[[str], str] = inpu
                 if not choose_model(session):
                     continue
                 choose_test(session)
-            except (DataError, ModelFileError, BackendUnavailable, ValueError) as exc:
-                session.console.print(f"[red]Error:[/] {exc}")
+            except Exception as exc:  # the same expected failures the CLI words as one line
+                message = user_message(exc)
+                if message is None:
+                    raise
+                session.console.print(f"[red]Error:[/] {message}")
     except MenuExit as done:
         session.console.print(str(done))
         return done.code

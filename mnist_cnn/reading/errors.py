@@ -6,8 +6,10 @@ the menu prints it and goes on.
 
 from __future__ import annotations
 
+from ..errors import MnistCnnError
 
-class ReadingError(Exception):
+
+class ReadingError(MnistCnnError):
     """An image, a camera, a region or a display that cannot be used; the message says why."""
 
 
