@@ -6,7 +6,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install train test clean-venv
+.PHONY: install train test lint clean-venv
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ train: $(STAMP)
 # The whole test suite (pytest). ARGS passes pytest options, e.g. make test ARGS="-k metrics"
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
+
+# The architecture contracts ([tool.importlinter] in pyproject.toml) and ruff.
+lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 
 clean-venv:
 	rm -rf $(VENV)

@@ -94,7 +94,8 @@ def _paper(rng: np.random.Generator, h: int, w: int, conditions: dict) -> np.nda
         y = rng.uniform(0, spacing)
         thickness = int(rng.integers(1, 3))
         while y < h + w * abs(tilt):
-            p1 = (0, int(y)); p2 = (w - 1, int(y + tilt * w))
+            p1 = (0, int(y))
+            p2 = (w - 1, int(y + tilt * w))
             cv2.line(paper, p1, p2, tuple(tint * np.array(colour)), thickness, cv2.LINE_AA)
             y += spacing
         conditions["ruled"] = True

@@ -21,15 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_cnn.models.architectures import FAST
 from mnist_cnn.backends import get_backend
-from mnist_cnn.evaluation.timing import measure_inference
 from mnist_cnn.config import get_recipe
 from mnist_cnn.data.mnist import load_mnist
-from mnist_cnn.training.ensemble import EnsembleClassifier
 from mnist_cnn.evaluation.predict import evaluate_classifier
-from mnist_cnn.training.loop import train_model
+from mnist_cnn.evaluation.timing import measure_inference
+from mnist_cnn.models.architectures import FAST
 from mnist_cnn.models.weights import initial_weights
+from mnist_cnn.training.ensemble import EnsembleClassifier
+from mnist_cnn.training.loop import train_model
 
 from .common import RESULTS, write_result
 from .recipes import train_once

@@ -22,8 +22,8 @@ import tensorflow as tf
 
 from mnist_cnn.config import TrainConfig
 from mnist_cnn.data.mnist import normalize
-from mnist_cnn.runtime import Runtime
 from mnist_cnn.models.weights import NeutralWeights
+from mnist_cnn.runtime import Runtime
 
 from .devices import dtype_policy, on_device
 from .engine import KerasEngine

@@ -7,11 +7,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from mnist_cnn.models.architectures import (ARCHITECTURES, BN_EPSILON, BN_TORCH_MOMENTUM, ArchSpec, BatchNorm, Conv,
-    Dense, Dropout, Flatten, MaxPool, ReLU, shapes)
 from mnist_cnn.backends import ModelFileError
-from mnist_cnn.runs import temporary_path_for
+from mnist_cnn.models.architectures import (ARCHITECTURES, BN_EPSILON, BN_TORCH_MOMENTUM, ArchSpec, BatchNorm, Conv,
+                                            Dense, Dropout, Flatten, MaxPool, ReLU, shapes)
 from mnist_cnn.models.weights import NeutralWeights, flatten_input_shape
+from mnist_cnn.runs import temporary_path_for
 
 
 def build_model(spec: ArchSpec) -> keras.Sequential:

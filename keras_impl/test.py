@@ -13,8 +13,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.models.architectures import ArchSpec
 from mnist_cnn.data.mnist import normalize
+from mnist_cnn.models.architectures import ArchSpec
 
 from .model_utils import load_model, save_model
 

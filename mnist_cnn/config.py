@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal, Optional
 
-from .models.architectures import ARCHITECTURES, ArchSpec
 from .data.augment import Augmentation
+from .models.architectures import ARCHITECTURES, ArchSpec
 
 Optimizer = Literal["adam", "adamw", "adadelta"]
 Schedule = Literal["constant", "onecycle", "plateau", "step"]

@@ -15,9 +15,9 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from .models.architectures import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Layer, MaxPool, ReLU
 from .backends import FRAMEWORKS, BackendUnavailable, get_backend
 from .config import get_recipe
+from .models.architectures import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Layer, MaxPool, ReLU
 
 # Hand-made 3x3 kernels of the classic first lesson. Each output pixel is the sum of the
 # pixel's 3x3 neighbourhood weighted by the kernel: flat regions give 0, edges do not.
@@ -141,8 +141,8 @@ def explain(recipe: str, console: Console, kernel_demo: Optional[Path] = None, k
     for message in explanation.missing:
         console.print(f"[yellow]Not shown:[/] {message}")
     if kernel_demo is not None:
-        from .reports import figures_model
         from .data.loading import load_data
+        from .reports import figures_model
 
         data = load_data(data_dir, console)
         if not 0 <= image_index < len(data.test_images):

@@ -20,7 +20,6 @@ from .config import get_recipe
 from .runtime import DistributedError, World
 from .training.loop import TrainOutcome, train_model
 
-
 _stop_requested = False
 
 

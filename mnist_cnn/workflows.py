@@ -10,18 +10,18 @@ from typing import Optional
 
 from rich.console import Console
 
-from .data.loading import load_data
 from .backends import display_name, get_backend
 from .config import get_recipe
+from .data.loading import load_data
 from .deploy import load_any_classifier
-from .training.ensemble import EnsembleClassifier, train_ensemble
 from .evaluation.metrics import Report
-from .progress import TrainDisplay
+from .evaluation.predict import evaluate_classifier
 from .evaluation.printing import print_report
+from .progress import TrainDisplay
 from .runs import resolve_model, runs_root
 from .runtime import Runtime
+from .training.ensemble import EnsembleClassifier, train_ensemble
 from .training.loop import TrainOutcome, train_and_save
-from .evaluation.predict import evaluate_classifier
 
 
 def train(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str] = None,

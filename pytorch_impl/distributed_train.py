@@ -29,8 +29,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.parallel import DistributedDataParallel
 
 from mnist_cnn.config import TrainConfig
-from mnist_cnn.runtime import Runtime, shard
 from mnist_cnn.models.weights import NeutralWeights
+from mnist_cnn.runtime import Runtime, shard
 
 from .devices import autocast, grad_scaler
 from .test import TorchClassifier

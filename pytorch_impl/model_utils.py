@@ -9,11 +9,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from mnist_cnn.models.architectures import (BN_EPSILON, BN_TORCH_MOMENTUM, ArchSpec, BatchNorm, Conv, Dense, Dropout,
-    Flatten, MaxPool, ReLU, conv_padding, shapes)
 from mnist_cnn.backends import ModelFileError
-from mnist_cnn.runs import temporary_path_for
+from mnist_cnn.models.architectures import (BN_EPSILON, BN_TORCH_MOMENTUM, ArchSpec, BatchNorm, Conv, Dense, Dropout,
+                                            Flatten, MaxPool, ReLU, conv_padding, shapes)
 from mnist_cnn.models.weights import NeutralWeights
+from mnist_cnn.runs import temporary_path_for
 
 FILE_FORMAT = "mnist-cnn/torch"
 FILE_FORMAT_VERSION = 1

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from mnist_cnn.backends import ModelFileError
-from mnist_cnn.model_formats import sniff_exported
 from mnist_cnn.deploy.pixels import PixelsClassifier, parse_metadata
+from mnist_cnn.model_formats import sniff_exported
 
 from .export import EXTRA_FILE
 

@@ -30,12 +30,12 @@ import torch.ao.nn.intrinsic.quantized as nniq
 import torch.ao.nn.quantized as nnq
 from torch import nn
 
-from mnist_cnn.models.architectures import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, MaxPool, ReLU
 from mnist_cnn.backends import ModelFileError
 from mnist_cnn.data.mnist import normalize
 from mnist_cnn.model_formats import INT8_HEADER
-from mnist_cnn.runs import atomic_write_bytes
+from mnist_cnn.models.architectures import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, MaxPool, ReLU
 from mnist_cnn.models.weights import NeutralWeights
+from mnist_cnn.runs import atomic_write_bytes
 
 from .model_utils import build_model, set_weights
 

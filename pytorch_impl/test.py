@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mnist_cnn.models.architectures import ArchSpec
 from mnist_cnn.data.mnist import normalize
+from mnist_cnn.models.architectures import ArchSpec
 
 from .model_utils import load_model, save_model
-
 
 CHUNK = 256
 # From this many images on, predict_proba uses the batch graph (see _batch_graph).

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from keras_impl import model_utils as keras_utils
-from mnist_cnn.models.architectures import (ARCHITECTURES, ArchSpec, BatchNorm, Conv, Flatten, ReLU, shapes,
-    trainable_parameter_counts)
 from mnist_cnn.backends import get_backend
+from mnist_cnn.models.architectures import (ARCHITECTURES, ArchSpec, BatchNorm, Conv, Flatten, ReLU, shapes,
+                                            trainable_parameter_counts)
 from mnist_cnn.models.weights import initial_weights
 from pytorch_impl import model_utils as torch_utils
 

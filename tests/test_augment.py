@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from mnist_cnn.data.augment import Augmentation, affine_matrices, augment_epoch
 from mnist_cnn.config import get_recipe
+from mnist_cnn.data.augment import Augmentation, affine_matrices, augment_epoch
 from mnist_cnn.data.mnist import normalize
 
 

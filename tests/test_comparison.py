@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_cnn.reports import comparison
-from mnist_cnn.evaluation.agreement import mcnemar_exact
 from mnist_cnn.data.mnist import Mnist
+from mnist_cnn.evaluation.agreement import mcnemar_exact
+from mnist_cnn.reports import comparison
 
 from .figure_checks import assert_png
 

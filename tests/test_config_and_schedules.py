@@ -2,10 +2,10 @@
 
 import pytest
 
-from mnist_cnn.models.architectures import ARCHITECTURES, Conv, Dense, Dropout, MaxPool, trainable_parameter_counts
 from mnist_cnn.config import RECIPES, get_recipe
-from mnist_cnn.training.schedules import Plateau, one_cycle
+from mnist_cnn.models.architectures import ARCHITECTURES, Conv, Dense, Dropout, MaxPool, trainable_parameter_counts
 from mnist_cnn.training.loop import epoch_batches, split_indices
+from mnist_cnn.training.schedules import Plateau, one_cycle
 
 
 def test_every_recipe_is_valid_and_named_after_its_arch():

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from mnist_cnn.models.architectures import ARCHITECTURES, shapes, trainable_parameter_counts
 from mnist_cnn.backends import get_backend
-from mnist_cnn.reports.run_report import channels_last
+from mnist_cnn.models.architectures import ARCHITECTURES, shapes, trainable_parameter_counts
 from mnist_cnn.models.weights import initial_weights
+from mnist_cnn.reports.run_report import channels_last
 
 from .conftest import run_cli
 from .figure_checks import assert_png

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_cnn.models.architectures import FAST, KIDS, ArchSpec, BatchNorm, Conv, Dense, Flatten, MaxPool, ReLU
-from mnist_cnn.backends import ModelFileError, get_backend
 from mnist_cnn import model_formats as formats
+from mnist_cnn.backends import ModelFileError, get_backend
 from mnist_cnn.deploy import trust, variants
+from mnist_cnn.models.architectures import FAST, KIDS, ArchSpec, BatchNorm, Conv, Dense, Flatten, MaxPool, ReLU
 from mnist_cnn.models.folding import fold_batchnorm
-from mnist_cnn.runs import sniff_model_format
 from mnist_cnn.models.weights import initial_weights
+from mnist_cnn.runs import sniff_model_format
 
 from .conftest import ROOT, help_in_fresh_process, run_cli
 
@@ -103,9 +103,8 @@ def test_a_net_without_batch_norm_is_unchanged():
 @pytest.mark.parametrize("spec, negative_gamma", [(FAST, False), (POOLED, True), (KIDS, False)],
                          ids=["fast-folded", "pooled-kept-batchnorm", "kids-fused-relu"])
 def test_int8_file_loads_safely_and_reproduces_the_quantized_model(spec, negative_gamma, tmp_path):
-    from pytorch_impl import quantized
-
     from mnist_cnn.models.folding import inference_form
+    from pytorch_impl import quantized
 
     weights = trained_looking(spec, 4, negative_gamma)
     fold = inference_form(spec, weights)

@@ -6,8 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from mnist_cnn.reports import figures, figures_model
 from mnist_cnn.explain import KERNELS, slide_kernel
+from mnist_cnn.reports import figures, figures_model
 
 from .conftest import ROOT
 from .figure_checks import assert_png
@@ -27,7 +27,8 @@ def confusion() -> np.ndarray:
 
 
 def test_importing_the_figure_modules_does_not_load_matplotlib():
-    code = ("import sys, mnist_cnn.reports.figures, mnist_cnn.reports.figures_model, mnist_cnn.reports.run_report, mnist_cnn.reports.comparison\n"
+    code = ("import sys, mnist_cnn.reports.figures, mnist_cnn.reports.figures_model, mnist_cnn.reports.run_report, "
+            "mnist_cnn.reports.comparison\n"
             "print('MPL', 'matplotlib' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "MPL False" in result.stdout, result.stdout + result.stderr

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_cnn.models.architectures import FAST, MLP
 from mnist_cnn.backends import ModelFileError, get_backend
-from mnist_cnn.runs import resolve_model, sniff_model_format
+from mnist_cnn.models.architectures import FAST, MLP
 from mnist_cnn.models.weights import initial_weights
+from mnist_cnn.runs import resolve_model, sniff_model_format
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ import pytest
 
 from mnist_cnn.backends import get_backend
 from mnist_cnn.config import get_recipe
-from mnist_cnn.training.loop import SilentListener, train_and_save, train_model
 from mnist_cnn.evaluation.predict import evaluate_classifier
 from mnist_cnn.models.weights import initial_weights
+from mnist_cnn.training.loop import SilentListener, train_and_save, train_model
 
 QUICK = dict(epochs=1, train_limit=6000, val_split=0.1)
 

@@ -49,7 +49,7 @@ for command in (train, evaluate, compare, report, explain, recipes, runs, data, 
     cli.add_command(command)
 cli.add_command(export)  # deploy-ready models (mnist_cnn/deploy)
 cli.add_command(onnx_compare)
-cli.add_command(predict)  # reading real photos and cameras (mnist_cnn/digits.py, camera.py)
+cli.add_command(predict)  # reading real photos and cameras (mnist_cnn/reading/)
 cli.add_command(camera)
 
 

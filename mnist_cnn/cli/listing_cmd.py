@@ -7,8 +7,8 @@ import json
 import click
 from rich.table import Table
 
-from ..models.architectures import trainable_parameter_counts
 from ..config import DEFAULT_RECIPE, RECIPE_NOTES, RECIPES
+from ..models.architectures import trainable_parameter_counts
 from ..runs import list_runs, runs_root
 from .common import FRAMEWORK_CHOICE, console, runs_dir_option
 
@@ -28,7 +28,7 @@ def recipes():
     out.print(table)
     for name, note in RECIPE_NOTES.items():
         out.print(f"  {name}: {note}")
-    out.print(f"* the default. Any setting can be overridden: mnist-cnn train --recipe kids --epochs 5")
+    out.print("* the default. Any setting can be overridden: mnist-cnn train --recipe kids --epochs 5")
 
 
 @click.command()

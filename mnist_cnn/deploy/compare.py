@@ -21,9 +21,9 @@ from rich.table import Table
 
 from ..backends import ModelFileError, display_name
 from ..data.mnist import Mnist
+from ..model_formats import sniff_exported
 from ..runs import latest_run
 from .extras import require
-from ..model_formats import sniff_exported
 from .measure import accuracy_row, latency_taking_turns, predict_taking_turns, throughput
 from .onnx_runtime import load_onnx_classifier
 from .threads import resolve as resolve_threads

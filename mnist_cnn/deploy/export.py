@@ -20,10 +20,10 @@ from rich.console import Console
 
 from ..backends import ModelFileError, get_backend
 from ..data.mnist import Mnist
+from ..model_formats import CODE_FORMATS, describe, sniff_exported
 from ..runs import resolve_model, runs_root, write_json
 from . import variants as variant_table
 from .extras import require
-from ..model_formats import CODE_FORMATS, describe, sniff_exported
 from .loading import load_any_classifier
 from .measure import measure_together
 from .pixels import make_metadata

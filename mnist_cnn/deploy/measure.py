@@ -17,8 +17,8 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from ..evaluation import metrics
 from ..backends import Classifier
+from ..evaluation import metrics
 from ..evaluation.predict import PREDICT_BATCH
 
 LATENCY_WARMUP = 20

@@ -20,8 +20,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..models.architectures import ArchSpec
 from ..backends import ModelFileError
+from ..models.architectures import ArchSpec
 from ..runs import atomic_write_bytes
 
 INPUT_NAME = "pixels"

@@ -18,8 +18,8 @@ import numpy as np
 
 from ..backends import Classifier
 from .digits import Box
-from .images import load_image
 from .errors import CameraError, ImageError
+from .images import load_image
 from .reader import Reading, describe, read_image
 
 # A camera that returns no frame this many times in a row is gone (unplugged, taken by another

@@ -13,8 +13,8 @@ from typing import Callable, Optional
 import cv2
 import numpy as np
 
-from .annotate import draw_guide, draw_reading
 from ..backends import Classifier
+from .annotate import draw_guide, draw_reading
 from .camera import Source, display_problem, guide_box, read_region
 from .digits import Box
 from .errors import DisplayError

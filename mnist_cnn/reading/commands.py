@@ -15,15 +15,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .annotate import draw_reading
 from ..backends import Classifier
-from .camera import open_source, run_headless
 from ..deploy import load_any_classifier
-from .digits import Box
-from .images import IMAGE_SUFFIXES, load_image, save_image
-from .errors import NoDigitError, ReadingError
-from .reader import Reading, read_image
 from ..runs import resolve_model, runs_root
+from .annotate import draw_reading
+from .camera import open_source, run_headless
+from .digits import Box
+from .errors import NoDigitError, ReadingError
+from .images import IMAGE_SUFFIXES, load_image, save_image
+from .reader import Reading, read_image
 
 POLARITY = {"auto": "auto", "dark": "dark-on-light", "light": "light-on-dark"}
 

@@ -20,15 +20,14 @@ from typing import Optional
 
 import numpy as np
 
-from . import figures
+from ..backends import Classifier, ModelFileError, display_name, get_backend
+from ..data.mnist import Mnist
 from ..evaluation import metrics
 from ..evaluation.agreement import agreement
-from ..backends import Classifier, ModelFileError, display_name, get_backend
-from ..evaluation.timing import measure_inference
-from ..data.mnist import Mnist
-from ..runs import atomic_write_text, read_csv, resolve_model, write_json
-from ..runs import load_run_summary
 from ..evaluation.predict import predict_proba_batched
+from ..evaluation.timing import measure_inference
+from ..runs import atomic_write_text, load_run_summary, read_csv, resolve_model, write_json
+from . import figures
 
 # (key in compare.json, label in the table, decimals; None: text)
 ROWS: list[tuple[str, str, Optional[int]]] = [

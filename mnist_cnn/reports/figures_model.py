@@ -12,8 +12,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .figures import new_figure, save_png
 from ..evaluation.metrics import misclassified_by_confidence
+from .figures import new_figure, save_png
 
 
 def _grid(count: int, columns: int) -> tuple[int, int]:

@@ -13,16 +13,15 @@ from typing import Sequence
 
 import numpy as np
 
-from . import figures, figures_model
-from ..evaluation import metrics
-from ..models.architectures import Conv
 from ..backends import Classifier, ModelFileError, display_name, get_backend
-from ..data.mnist import Mnist
-from ..evaluation.metrics import Report
-from ..runs import atomic_write_text, read_csv, resolve_model, runs_root
-from ..runs import load_run_summary
-from ..evaluation.predict import predict_proba_batched
 from ..data.loading import load_data
+from ..data.mnist import Mnist
+from ..evaluation import metrics
+from ..evaluation.metrics import Report
+from ..evaluation.predict import predict_proba_batched
+from ..models.architectures import Conv
+from ..runs import atomic_write_text, load_run_summary, read_csv, resolve_model, runs_root
+from . import figures, figures_model
 
 PLOTS = "plots"
 CURVES = "curves.png"

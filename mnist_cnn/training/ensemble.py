@@ -13,9 +13,9 @@ from ..backends import Classifier
 from ..config import TrainConfig
 from ..data.mnist import Mnist
 from ..evaluation.metrics import Report
+from ..evaluation.predict import evaluate_classifier
 from ..runtime import Runtime
 from .loop import TrainListener, TrainOutcome, train_and_save
-from ..evaluation.predict import evaluate_classifier
 
 
 @dataclass

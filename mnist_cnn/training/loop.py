@@ -19,18 +19,19 @@ from typing import Callable, Optional, Protocol
 
 import numpy as np
 
-from ..evaluation import metrics
 from .. import runs
-from ..models.architectures import trainable_parameter_counts
 from ..backends import Classifier, display_name, get_backend
 from ..config import TrainConfig
-from ..data.mnist import Mnist
-from .allocator import keep_freed_memory
 from ..data.augment import augment_epoch
-from ..runtime import Runtime
-from .schedules import Plateau, one_cycle
-from ..models.weights import initial_weights
+from ..data.mnist import Mnist
+from ..evaluation import metrics
 from ..evaluation.predict import evaluate_classifier, predict_proba_batched
+from ..models.architectures import trainable_parameter_counts
+from ..models.weights import initial_weights
+from ..runtime import Runtime
+from .allocator import keep_freed_memory
+from .schedules import Plateau, one_cycle
+
 
 class TrainListener(Protocol):
     """What the progress display implements; every method is called by the loop below."""
