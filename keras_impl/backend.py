@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Optional
 
 import keras
@@ -25,6 +26,7 @@ class KerasBackend:
     name = "keras"
     display_name = "TensorFlow/Keras"
     model_suffix = ".keras"
+    exported_formats = ()  # TFLite and ONNX run in their own runtimes (mnist_cnn/deploy)
 
     def create_trainer(self, config: TrainConfig, images: np.ndarray, labels: np.ndarray,
                        initial_weights: NeutralWeights, runtime: Optional[Runtime] = None) -> KerasTrainer:
@@ -69,6 +71,17 @@ class KerasBackend:
             tf.config.threading.set_inter_op_parallelism_threads(1)
         except RuntimeError:
             pass  # TensorFlow already started in this process: it keeps its own setting
+
+    def exporter(self) -> ModuleType:
+        from . import export
+
+        return export
+
+    def load_exported(self, path: Path, fmt: str):
+        raise ValueError(f"{fmt} files are not loaded by the Keras backend")
+
+    def runtime_label(self, versions: dict[str, str]) -> str:
+        return f"Keras {versions.get('keras', '?')} / TensorFlow {versions.get('tensorflow', '?')}"
 
     def build(self, spec: ArchSpec, weights: Optional[NeutralWeights] = None) -> KerasClassifier:
         model = build_model(spec)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Protocol
+from types import ModuleType
+from typing import Callable, Iterable, NamedTuple, Optional, Protocol
 
 import numpy as np
 
@@ -73,6 +74,7 @@ class Backend(Protocol):
     name: str          # "torch" | "keras"
     display_name: str  # "PyTorch" | "TensorFlow/Keras"
     model_suffix: str  # ".pt" | ".keras"
+    exported_formats: tuple[str, ...]  # the exported files it loads itself (model_formats names)
 
     def create_trainer(self, config: TrainConfig, images: np.ndarray, labels: np.ndarray,
                        initial_weights: list[dict[str, np.ndarray]],
@@ -92,6 +94,16 @@ class Backend(Protocol):
 
     def use_threads(self, threads: int) -> None:
         """Compute on `threads` CPU threads in this process (TensorFlow: only before its first op)."""
+
+    def exporter(self) -> ModuleType:
+        """The module whose `export_variant(name, classifier, target, metadata, calibration)` writes
+        this framework's deploy variants (imported on first use)."""
+
+    def load_exported(self, path: Path, fmt: str) -> Classifier:
+        """A Classifier for an exported file of one of `exported_formats`."""
+
+    def runtime_label(self, versions: dict[str, str]) -> str:
+        """Who runs this framework's own models, from a run's recorded `versions` ("PyTorch 2.13")."""
 
     def build(self, spec: ArchSpec, weights: Optional[list[dict[str, np.ndarray]]] = None) -> Classifier: ...
 
@@ -120,9 +132,17 @@ class ModelFileError(MnistCnnError):
     """A model file is missing, corrupt or of the other framework; the message names the file."""
 
 
+class Framework(NamedTuple):
+    """What the core knows of a framework without importing it; everything else is its Backend's."""
+    module: str        # the backend module, imported by get_backend on first use
+    display_name: str  # in sentences and titles
+    extra: str         # the pip extra that installs it
+    short_name: str    # in table columns and variant labels
+
+
 FRAMEWORKS = {
-    "torch": ("pytorch_impl.backend", "PyTorch", "torch"),
-    "keras": ("keras_impl.backend", "TensorFlow/Keras", "keras"),
+    "torch": Framework("pytorch_impl.backend", "PyTorch", "torch", "PyTorch"),
+    "keras": Framework("keras_impl.backend", "TensorFlow/Keras", "keras", "Keras"),
 }
 ALIASES = {"torch": "torch", "pytorch": "torch", "pt": "torch",
            "keras": "keras", "tensorflow": "keras", "tf": "keras"}
@@ -137,7 +157,12 @@ def canonical_framework(name: str) -> str:
 
 
 def display_name(framework: str) -> str:
-    return FRAMEWORKS[canonical_framework(framework)][1]
+    return FRAMEWORKS[canonical_framework(framework)].display_name
+
+
+def short_name(framework: str) -> str:
+    """"PyTorch" or "Keras": where a table has room for one word."""
+    return FRAMEWORKS[canonical_framework(framework)].short_name
 
 
 _loaded: dict[str, Backend] = {}
@@ -146,7 +171,7 @@ _loaded: dict[str, Backend] = {}
 def get_backend(name: str) -> Backend:
     framework = canonical_framework(name)
     if framework not in _loaded:
-        module_name, pretty, extra = FRAMEWORKS[framework]
+        module_name, pretty, extra, _ = FRAMEWORKS[framework]
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:

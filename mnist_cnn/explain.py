@@ -15,7 +15,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from .backends import FRAMEWORKS, BackendUnavailable, get_backend
+from .backends import FRAMEWORKS, BackendUnavailable, get_backend, short_name
 from .config import get_recipe
 from .models.architectures import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Layer, MaxPool, ReLU
 
@@ -106,8 +106,8 @@ def explanation_table(explanation: Explanation) -> Table:
     table.add_column("#", justify="right", no_wrap=True, min_width=2)
     table.add_column("layer")  # the one column that may wrap in a narrow terminal
     for fw in explanation.frameworks:
-        name = "PyTorch" if fw.framework == "torch" else "Keras"
-        table.add_column(f"{name} {'C×H×W' if fw.channels_first else 'H×W×C'}", justify="right", no_wrap=True)
+        layout = "C×H×W" if fw.channels_first else "H×W×C"
+        table.add_column(f"{short_name(fw.framework)} {layout}", justify="right", no_wrap=True)
         table.add_column("params", justify="right", no_wrap=True)
 
     def per_framework(shape_of, params_of) -> list[str]:

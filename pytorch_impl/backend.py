@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Optional
 
 import numpy as np
@@ -24,6 +25,7 @@ class TorchBackend:
     name = "torch"
     display_name = "PyTorch"
     model_suffix = ".pt"
+    exported_formats = ("torch-int8", "torchscript", "exported-program")
 
     def create_trainer(self, config: TrainConfig, images: np.ndarray, labels: np.ndarray,
                        initial_weights: NeutralWeights, runtime: Optional[Runtime] = None) -> TorchTrainer:
@@ -49,6 +51,23 @@ class TorchBackend:
 
     def use_threads(self, threads: int) -> None:
         torch.set_num_threads(threads)
+
+    def exporter(self) -> ModuleType:
+        from . import export
+
+        return export
+
+    def load_exported(self, path: Path, fmt: str):
+        if fmt == "torch-int8":
+            from .quantized import load_classifier as load_int8
+
+            return load_int8(path)
+        from .programs import load_classifier as load_program  # TorchScript, torch.export
+
+        return load_program(path)
+
+    def runtime_label(self, versions: dict[str, str]) -> str:
+        return f"PyTorch {versions.get('torch', '?').split('+')[0]}"
 
     def build(self, spec: ArchSpec, weights: Optional[NeutralWeights] = None) -> TorchClassifier:
         model = build_model(spec)

@@ -7,7 +7,6 @@ Every variant is loaded back from the file just written (through load_any_classi
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import platform
@@ -18,7 +17,7 @@ from typing import Optional
 import numpy as np
 from rich.console import Console
 
-from ..backends import ModelFileError, get_backend
+from ..backends import ModelFileError, get_backend, short_name
 from ..data.mnist import Mnist
 from ..model_formats import CODE_FORMATS, describe, sniff_exported
 from ..runs import resolve_model, runs_root, write_json
@@ -34,7 +33,6 @@ from .trust import record_written, sha256_of
 
 TABLE_FILE = "exports.json"
 CALIBRATION_SEED = 0
-EXPORTERS = {"torch": "pytorch_impl.export", "keras": "keras_impl.export"}
 
 
 def calibration_sample(mnist: Mnist, count: int, seed: int = CALIBRATION_SEED) -> np.ndarray:
@@ -73,13 +71,6 @@ def _read_table(path: Path) -> dict:
         return {}
 
 
-def _float_runtime(framework: str, versions: dict) -> str:
-    """The framework running the model as `evaluate` does (its backend's own inference path)."""
-    if framework == "torch":
-        return f"PyTorch {versions.get('torch', '?').split('+')[0]}"
-    return f"Keras {versions.get('keras', '?')} / TensorFlow {versions.get('tensorflow', '?')}"
-
-
 def export(model: str, framework: Optional[str], fmt: Optional[str], quantize: Optional[str], out: Optional[str],
            console: Console, mnist_loader, runs_dir: Optional[str] = None, calibration_images: int = 1000,
            as_json: bool = False, latency_repeats: Optional[int] = None, threads: int = 1) -> dict:
@@ -97,7 +88,7 @@ def export(model: str, framework: Optional[str], fmt: Optional[str], quantize: O
     for variant in chosen:
         require(*variant.modules, f"{variant.label} ({found})")
     backend = get_backend(found)
-    exporter = importlib.import_module(EXPORTERS[found])
+    exporter = backend.exporter()
     threads = resolve_threads(threads)
     use_threads(found, threads)  # before the model is loaded: TensorFlow fixes it on first use
     classifier = backend.load(path)
@@ -144,8 +135,8 @@ def export(model: str, framework: Optional[str], fmt: Optional[str], quantize: O
     say(f"Measuring {len(models)} models on {len(mnist.test_images):,} test images, taking turns ...")
     measured = measure_together(models, mnist.test_images, mnist.test_labels, "float", **repeats)
 
-    float_row = {"variant": "float", "label": f"{'PyTorch' if found == 'torch' else 'Keras'} float32",
-                 "format": found, "quantize": "none", "runtime": _float_runtime(found, backend.versions()),
+    float_row = {"variant": "float", "label": f"{short_name(found)} float32",
+                 "format": found, "quantize": "none", "runtime": backend.runtime_label(backend.versions()),
                  "file": _relative(path, table_dir), "bytes": path.stat().st_size, **measured["float"]}
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     for name, row in rows.items():

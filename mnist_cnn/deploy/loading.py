@@ -8,7 +8,6 @@ torch.export for their files, the last two only for files this tool wrote (see t
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Optional
 
@@ -42,7 +41,5 @@ def load_any_classifier(path: Path | str, fmt: Optional[str] = None, threads: Op
             from .trust import require_trusted
 
             require_trusted(path, describe(fmt))
-        get_backend("torch")  # says which extra to install when PyTorch is missing
-        module = importlib.import_module("pytorch_impl.quantized" if fmt == "torch-int8" else "pytorch_impl.programs")
-        return module.load_classifier(path)
+        return get_backend("torch").load_exported(path, fmt)  # says which extra to install if PyTorch is missing
     raise ValueError(f"unknown model format {fmt!r}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from ..backends import short_name
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -71,7 +73,6 @@ def select(framework: str, fmt: Optional[str], quantize: Optional[str]) -> list[
     if not chosen:
         asked = " ".join(part for part in (f"--format {fmt}" if fmt else "",
                                            f"--quantize {quantize}" if quantize else "") if part)
-        framework_name = "PyTorch" if framework == "torch" else "Keras"
-        raise ValueError(f"{asked} is not an export of {framework_name} models; they export as: "
+        raise ValueError(f"{asked} is not an export of {short_name(framework)} models; they export as: "
                          f"{_listing(framework)}")
     return chosen

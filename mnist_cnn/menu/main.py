@@ -20,7 +20,7 @@ from .prompts import MenuExit, Session, ask_int, ask_text, choose, choose_recipe
 
 def choose_framework(session: Session) -> None:
     while True:
-        answer = choose(session, "Choose the framework", [("1", "PyTorch"), ("2", "TensorFlow/Keras"),
+        answer = choose(session, "Choose the framework", [("1", display_name("torch")), ("2", display_name("keras")),
                                                           ("3", "both frameworks, side by side"), ("q", "quit")])
         if answer == "q":
             raise MenuExit("Bye.")
