@@ -5,7 +5,7 @@ neither's memory (PyTorch and TensorFlow each hold hundreds of MB) counts in the
 peak and they do not share the CPU. Linux hands a parent's peak memory on to a child
 across exec, so this process starts the children before it loads any data or framework.
 The core already gives both frameworks the same split, batch order, learning rates and
-initial weights; the children are given the same recipe and overrides.
+initial weights; the children are given the same config, resolved once here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .backends import display_name
-from .config import get_recipe
+from .config import TrainConfig, get_recipe
 from .data.loading import load_data
 from .errors import MnistCnnError
 from .reports import comparison
@@ -37,12 +37,12 @@ class CompareError(MnistCnnError):
 CHILD_ENTRY = "from mnist_cnn.cli.compare_cmd import child_main; child_main()"
 
 
-def train_in_child(framework: str, recipe: str, overrides: dict, data_dir: Optional[str], root: Path,
+def train_in_child(framework: str, config: TrainConfig, data_dir: Optional[str], root: Path,
                    console: Console) -> Path:
     console.rule(f"[bold]{display_name(framework)}[/] (a process of its own)")
     with tempfile.TemporaryDirectory(prefix="mnist-cnn-compare-") as scratch:
         result_file = Path(scratch) / "run.txt"
-        args = {"framework": framework, "recipe": recipe, "overrides": overrides, "data_dir": data_dir,
+        args = {"framework": framework, "config": config.to_dict(), "data_dir": data_dir,
                 "runs_dir": str(root)}
         # The child's output goes straight to this terminal: its live progress shows as usual.
         code = subprocess.call([sys.executable, "-c", CHILD_ENTRY, str(result_file), json.dumps(args)])
@@ -55,8 +55,8 @@ def train_in_child(framework: str, recipe: str, overrides: dict, data_dir: Optio
 
 
 def train_both(recipe: str, overrides: dict, data_dir: Optional[str], root: Path, console: Console) -> list[Path]:
-    get_recipe(recipe).with_overrides(**overrides)  # bad values fail here, before any training
-    return [train_in_child(framework, recipe, overrides, data_dir, root, console) for framework in ("torch", "keras")]
+    config = get_recipe(recipe).with_overrides(**overrides)  # bad values fail here, before any training
+    return [train_in_child(framework, config, data_dir, root, console) for framework in ("torch", "keras")]
 
 
 def result_table(result: dict) -> Table:

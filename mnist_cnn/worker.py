@@ -16,7 +16,7 @@ from typing import Optional
 from rich.console import Console
 
 from .backends import get_backend
-from .config import get_recipe
+from .config import TrainConfig
 from .runtime import DistributedError, World
 from .training.loop import TrainOutcome, train_model
 
@@ -34,13 +34,12 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def train_single(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str],
+def train_single(framework: str, config: TrainConfig, console: Console, data_dir: Optional[str],
                  runs_dir: Optional[str], ensemble: int, device: str, precision: str,
                  local_replicas: int = 1) -> TrainOutcome:
     """One process: resolve the device (a one-line DeviceError if it is not there), then train."""
     from . import workflows
 
-    get_recipe(recipe).with_overrides(**overrides)  # bad options fail before any framework loads
     backend = get_backend(framework)
     engine = (backend.start_engine(device, precision, local_replicas=local_replicas) if local_replicas > 1
               else backend.start_engine(device, precision))
@@ -48,13 +47,12 @@ def train_single(framework: str, recipe: str, overrides: dict, console: Console,
     if (runtime.device, runtime.precision, runtime.replicas) != ("cpu", "fp32", 1):
         console.print(f"Training {runtime.describe()}")
     try:
-        return workflows.train(framework, recipe, overrides, console, data_dir, runs_dir, ensemble=ensemble,
-                               runtime=runtime)
+        return workflows.train(framework, config, console, data_dir, runs_dir, ensemble=ensemble, runtime=runtime)
     finally:
         engine.close()
 
 
-def train_as_rank(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str],
+def train_as_rank(framework: str, config: TrainConfig, console: Console, data_dir: Optional[str],
                   runs_dir: Optional[str], device: str, precision: str, world: World,
                   timeout_s: float) -> Optional[TrainOutcome]:
     """One rank of a multi-process run; returns the outcome on the chief, None elsewhere."""
@@ -63,7 +61,6 @@ def train_as_rank(framework: str, recipe: str, overrides: dict, console: Console
 
     if framework == "keras":
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # a lost peer is reported once, in Python
-    config = get_recipe(recipe).with_overrides(**overrides)
     backend = get_backend(framework)
     engine = backend.start_engine(device, precision, world, timeout_s)
     _stop_on_sigterm()  # from now on there can be a run folder to clean up; before, SIGTERM just ends it
@@ -72,7 +69,7 @@ def train_as_rank(framework: str, recipe: str, overrides: dict, console: Console
     try:
         if world.is_chief:
             console.print(f"Training {runtime.describe()}")
-            outcome = workflows.train(framework, recipe, overrides, console, data_dir, runs_dir, runtime=runtime)
+            outcome = workflows.train(framework, config, console, data_dir, runs_dir, runtime=runtime)
         else:
             train_model(config, framework, load_mnist(data_dir), None, runtime=runtime)
         engine.barrier()  # the others wait here until the chief has published the run

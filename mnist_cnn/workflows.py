@@ -11,7 +11,7 @@ from typing import Optional
 from rich.console import Console
 
 from .backends import display_name, get_backend
-from .config import get_recipe
+from .config import TrainConfig
 from .data.loading import load_data
 from .deploy import load_any_classifier
 from .evaluation.metrics import Report
@@ -24,10 +24,11 @@ from .training.ensemble import EnsembleClassifier, train_ensemble
 from .training.loop import TrainOutcome, train_and_save
 
 
-def train(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str] = None,
+def train(framework: str, config: TrainConfig, console: Console, data_dir: Optional[str] = None,
           runs_dir: Optional[str] = None, ensemble: int = 1, runtime: Optional[Runtime] = None) -> TrainOutcome:
-    """runtime: device, precision and replicas from the backend's engine (None: this CPU, fp32)."""
-    config = get_recipe(recipe).with_overrides(**overrides)
+    """Train `config` (the recipe with its overrides, resolved once by the front door).
+
+    runtime: device, precision and replicas from the backend's engine (None: this CPU, fp32)."""
     get_backend(framework)  # fail on a missing framework before loading any data
     mnist = load_data(data_dir, console)
     display = TrainDisplay(console)

@@ -64,11 +64,12 @@ def child_main() -> None:
     folder's path to RESULT_FILE for the parent.
     """
     from .. import workflows
+    from ..config import TrainConfig
 
     result_file, args = sys.argv[1], json.loads(sys.argv[2])
     try:
         outcome = friendly_errors(workflows.train)(
-            args["framework"], args["recipe"], args["overrides"], console(), args["data_dir"], args["runs_dir"])
+            args["framework"], TrainConfig.from_dict(args["config"]), console(), args["data_dir"], args["runs_dir"])
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

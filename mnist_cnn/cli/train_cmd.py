@@ -44,8 +44,9 @@ RECIPE_HELP = "; ".join(f"{name}: {note}" for name, note in RECIPE_NOTES.items()
                    "before the run stops with an error.")
 @data_dir_option
 @runs_dir_option
+@click.pass_context
 @friendly_errors
-def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoothing, train_limit, ensemble,
+def train(ctx, framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoothing, train_limit, ensemble,
           device, precision, nproc, master_port, dist_timeout, data_dir, runs_dir):
     """Train a recipe on MNIST, test it, and save a run folder.
 
@@ -64,10 +65,13 @@ def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoo
       torchrun --nproc-per-node 2 -m mnist_cnn train -f torch    # the same, launched by hand
     """
     from .. import worker
+    from ..config import get_recipe
     from ..runtime import world_for
 
-    overrides = dict(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, val_split=val_split,
-                     label_smoothing=label_smoothing, train_limit=train_limit)
+    # The recipe and its overrides are resolved once, here; everything below gets the config.
+    config = get_recipe(recipe).with_overrides(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                                               val_split=val_split, label_smoothing=label_smoothing,
+                                               train_limit=train_limit)
     world = world_for(framework)  # set by torchrun, or by a TF_CONFIG for Keras
     if (nproc > 1 or world.distributed) and ensemble > 1:
         raise click.UsageError("--ensemble trains its models one after another in one process; "
@@ -78,24 +82,29 @@ def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoo
         if world.distributed:
             raise click.UsageError(f"this process is already rank {world.rank} of {world.size} (started via "
                                    f"{world.launcher}): leave out --nproc")
-        from ..config import get_recipe
         from ..launch import launch_training
 
-        args = ["train", "--framework", framework, "--recipe", recipe, "--device", device,
-                "--precision", precision, "--dist-timeout", str(dist_timeout)]
-        for flag, value in (("--epochs", epochs), ("--batch-size", batch_size), ("--lr", lr), ("--seed", seed),
-                            ("--val-split", val_split), ("--label-smoothing", label_smoothing),
-                            ("--train-limit", train_limit), ("--data-dir", data_dir), ("--runs-dir", runs_dir)):
-            if value is not None:
-                args += [flag, str(value)]
-        gpus = launch_training(framework, nproc, args, console(), config=get_recipe(recipe).with_overrides(**overrides),
-                               data_dir=data_dir, device=device, port=master_port, timeout_s=dist_timeout)
+        args = ["train", *relaunch_options(ctx, leave_out=("nproc", "master_port", "ensemble"))]
+        gpus = launch_training(framework, nproc, args, console(), config=config, data_dir=data_dir, device=device,
+                               port=master_port, timeout_s=dist_timeout)
         if gpus:  # Keras with a GPU per replica: one process, MirroredStrategy
-            worker.train_single(framework, recipe, overrides, console(), data_dir, runs_dir, 1, device, precision,
+            worker.train_single(framework, config, console(), data_dir, runs_dir, 1, device, precision,
                                 local_replicas=gpus)
         return
     if world.distributed:
-        worker.train_as_rank(framework, recipe, overrides, console(), data_dir, runs_dir, device, precision,
-                             world, dist_timeout)
+        worker.train_as_rank(framework, config, console(), data_dir, runs_dir, device, precision, world,
+                             dist_timeout)
     else:
-        worker.train_single(framework, recipe, overrides, console(), data_dir, runs_dir, ensemble, device, precision)
+        worker.train_single(framework, config, console(), data_dir, runs_dir, ensemble, device, precision)
+
+
+def relaunch_options(ctx: click.Context, leave_out: tuple[str, ...]) -> list[str]:
+    """The options this command was given, as a command line for the processes it starts: every
+    option with a value (defaults included, so each process sees exactly these), in the
+    command's own spelling; `leave_out` names the parent's own options."""
+    args: list[str] = []
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if isinstance(param, click.Option) and param.name not in leave_out and value is not None:
+            args += [param.opts[0], str(value)]
+    return args

@@ -51,8 +51,8 @@ def choose_model(session: Session) -> bool:
         return True
     recipe = choose_recipe(session)
     epochs = ask_int(session, "epochs", get_recipe(recipe).epochs)
-    outcome = workflows.train(session.framework, recipe, {"epochs": epochs}, session.console,
-                              session.data_dir, session.runs_dir)
+    config = get_recipe(recipe).with_overrides(epochs=epochs)
+    outcome = workflows.train(session.framework, config, session.console, session.data_dir, session.runs_dir)
     session.model = str(outcome.run_dir)
     return True
 
