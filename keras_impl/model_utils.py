@@ -1,4 +1,5 @@
-"""Spec -> keras.Sequential, neutral weights in and out, and safe save/load."""
+"""The architecture and the model files (the design's model_utils): spec -> keras.Sequential,
+neutral weights in and out, and safe save/load. pytorch_impl/model_utils.py is its twin."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Inference with a Keras model: the Classifier the rest of the project talks to.
+"""Test-set evaluation and inference (the design's test.py): the Keras Classifier the rest of the
+project talks to, loaded from a model file or wrapped around a trained model.
 
 `model.predict` costs tens of milliseconds per call (it builds a data pipeline each time);
 a tf.function with a fixed input signature is traced once and then costs about the

@@ -1,4 +1,6 @@
-"""Keras training steps (a compiled tf.function); the loop, batches and rates come from the core."""
+"""Training (the design's train.py): Keras training steps (a compiled tf.function), one process on
+the CPU in fp32; the loop, batches and rates come from mnist_cnn.training.loop. distributed_train.py:
+the same off that path."""
 
 from __future__ import annotations
 

@@ -81,9 +81,11 @@ class Backend(Protocol):
                        runtime: Optional[Runtime] = None) -> Trainer:
         """A trainer on `runtime`'s device and precision, one replica of its run; None: the CPU, fp32."""
 
-    def start_engine(self, device: str, precision: str, world: World = World(), timeout_s: float = 300.0) -> Engine:
+    def start_engine(self, device: str, precision: str, world: World = World(), timeout_s: float = 300.0,
+                     local_replicas: int = 1) -> Engine:
         """Resolve `--device` / `--precision` (DeviceError if unavailable) and, in a multi-process
-        `world`, join the other processes (DistributedError if that fails within `timeout_s`)."""
+        `world`, join the other processes (DistributedError if that fails within `timeout_s`).
+        `local_replicas`: replicas this one process drives (Keras on several GPUs; PyTorch: 1)."""
 
     def check_device(self, device: str, world: World = World()) -> int:
         """Resolve `--device` for one process of `world` (DeviceError if it is not there), before any

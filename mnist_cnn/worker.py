@@ -41,8 +41,7 @@ def train_single(framework: str, config: TrainConfig, console: Console, data_dir
     from . import workflows
 
     backend = get_backend(framework)
-    engine = (backend.start_engine(device, precision, local_replicas=local_replicas) if local_replicas > 1
-              else backend.start_engine(device, precision))
+    engine = backend.start_engine(device, precision, local_replicas=local_replicas)
     runtime = engine.runtime
     if (runtime.device, runtime.precision, runtime.replicas) != ("cpu", "fp32", 1):
         console.print(f"Training {runtime.describe()}")

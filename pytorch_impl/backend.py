@@ -35,9 +35,9 @@ class TorchBackend:
 
         return PlacedTorchTrainer(config, images, labels, initial_weights, runtime)
 
-    def start_engine(self, device: str, precision: str, world: World = World(),
-                     timeout_s: float = 300.0) -> TorchEngine:
-        return start_engine(device, precision, world, timeout_s)
+    def start_engine(self, device: str, precision: str, world: World = World(), timeout_s: float = 300.0,
+                     local_replicas: int = 1) -> TorchEngine:
+        return start_engine(device, precision, world, timeout_s, local_replicas)
 
     def check_device(self, device: str, world: World = World()) -> int:
         return 1 if resolve_device(device, world).type == "cuda" else 0

@@ -49,8 +49,14 @@ class TorchEngine:
         return None
 
 
-def start_engine(device: str, precision: str, world: World, timeout_s: float) -> TorchEngine:
-    """Resolve the device and precision; with several processes, join their process group."""
+def start_engine(device: str, precision: str, world: World = World(), timeout_s: float = 300.0,
+                 local_replicas: int = 1) -> TorchEngine:
+    """Resolve the device and precision; with several processes, join their process group.
+
+    `local_replicas` is Keras' MirroredStrategy (several GPUs under one process); PyTorch runs
+    one replica per process, so it takes only 1 (several: `--nproc`)."""
+    if local_replicas != 1:
+        raise DistributedError("PyTorch trains one replica per process: use --nproc N for N devices")
     if world.local_size > 1:
         # processes sharing a machine split its cores instead of each taking all of them
         torch.set_num_threads(threads_per_process(world))

@@ -1,4 +1,5 @@
-"""Spec -> torch.nn.Sequential, neutral weights in and out, and safe save/load."""
+"""The architecture and the model files (the design's model_utils): spec -> torch.nn.Sequential,
+neutral weights in and out, and safe save/load. keras_impl/model_utils.py is its twin."""
 
 from __future__ import annotations
 

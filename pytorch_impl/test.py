@@ -1,4 +1,5 @@
-"""Inference with a PyTorch model: the Classifier the rest of the project talks to."""
+"""Test-set evaluation and inference (the design's test.py): the PyTorch Classifier the rest of the
+project talks to, loaded from a model file or wrapped around a trained model."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""PyTorch training steps; the loop, batches and rates come from mnist_cnn.training.loop."""
+"""Training (the design's train.py): PyTorch training steps, one process on the CPU in fp32; the loop,
+batches and rates come from mnist_cnn.training.loop. distributed_train.py: the same off that path."""
 
 from __future__ import annotations
 
