@@ -99,3 +99,23 @@ def test_bad_settings_are_refused():
         measure_inference([object()], np.zeros((0, 28, 28), np.uint8))
     with pytest.raises(ValueError, match="rounds"):
         measure_inference([object()], np.zeros((5, 28, 28), np.uint8), batch_repeats=3, rounds=4)
+
+
+def test_variants_take_turns_in_blocks_and_report_the_same_tail_percentile():
+    from mnist_cnn.evaluation.timing import TAIL_PERCENTILE, latency_taking_turns
+
+    class Counting:
+        def __init__(self):
+            self.calls = 0
+
+        def predict_proba(self, images):
+            self.calls += 1
+            return np.zeros((len(images), 10), np.float32)
+
+    models = {"a": Counting(), "b": Counting()}
+    result = latency_taking_turns(models, np.zeros((5, 28, 28), np.uint8), repeats=32, warmup=3, block=20, rewarm=4)
+    # 32 counted calls need two blocks of 16 counted (+4 re-warming) calls each, after 3 warm-up calls
+    assert [m.calls for m in models.values()] == [3 + 2 * 20] * 2
+    assert TAIL_PERCENTILE == 95
+    for row in result.values():
+        assert set(row) == {"latency_ms", "latency_p95_ms"} and 0 <= row["latency_ms"] <= row["latency_p95_ms"]

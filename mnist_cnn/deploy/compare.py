@@ -23,8 +23,9 @@ from ..backends import ModelFileError, display_name
 from ..data.mnist import Mnist
 from ..model_formats import sniff_exported
 from ..runs import latest_run
+from ..evaluation.timing import latency_taking_turns, predict_taking_turns, throughput
 from .extras import require
-from .measure import accuracy_row, latency_taking_turns, predict_taking_turns, throughput
+from .measure import accuracy_row
 from .onnx_runtime import load_onnx_classifier
 from .threads import resolve as resolve_threads
 
@@ -69,7 +70,7 @@ def compare_onnx(path_a: Path, path_b: Path, mnist: Mnist, latency_repeats: int 
     require("onnx", "onnxruntime", "comparing ONNX models")
     threads = resolve_threads(threads)
     models = {"a": load_onnx_classifier(path_a, threads), "b": load_onnx_classifier(path_b, threads)}
-    latencies = latency_taking_turns(models, mnist.test_images, latency_repeats)  # first: see measure.py
+    latencies = latency_taking_turns(models, mnist.test_images, latency_repeats)  # first: see deploy/measure.py
     predictions = predict_taking_turns(models, mnist.test_images)
     sides, probas = [], []
     for (name, classifier), path in zip(models.items(), (path_a, path_b)):

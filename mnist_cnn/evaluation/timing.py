@@ -1,20 +1,27 @@
-"""Inference timing measured as a benchmark would: warm-up calls, many repetitions, medians.
+"""Inference timing, the project's one way: warm-up calls, many repetitions, medians, turns.
 
 The first calls of a model pay for one-off work (tracing a tf.function, oneDNN choosing
 its kernels, caches filling), so they are run and thrown away. A single measurement on a
 shared machine is noise; the median of many repetitions is what a user will see most of
-the time, and the 95th percentile what an unlucky frame of the camera sees.
+the time, and the 95th percentile (TAIL_PERCENTILE, the one tail figure everywhere) what an
+unlucky frame of the camera sees.
+
+The models being compared take turns, so a change of background load hits them all alike:
+`measure_inference` (compare: two models, whole rounds of turns) and, for the deploy variants,
+`latency_taking_turns` (short blocks of consecutive calls per turn, each block's first calls
+not counted) and `predict_taking_turns` (batch by batch).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from ..backends import Classifier
+from .predict import PREDICT_BATCH
 
 LATENCY_WARMUP = 20
 LATENCY_REPEATS = 200
@@ -22,6 +29,7 @@ BATCH_SIZE = 1000
 BATCH_WARMUP = 2
 BATCH_REPEATS = 10
 ROUNDS = 5
+TAIL_PERCENTILE = 95
 
 
 def time_calls(call: Callable[[int], object], warmup: int, repeats: int,
@@ -95,7 +103,7 @@ def measure_inference(classifiers: Sequence[Classifier], images: np.ndarray,
         latency, batch_seconds = np.concatenate(singles[k]), np.concatenate(batches[k])
         out.append(InferenceTiming(
             latency_ms_median=float(np.median(latency) * 1000),
-            latency_ms_p95=float(np.percentile(latency, 95) * 1000),
+            latency_ms_p95=float(np.percentile(latency, TAIL_PERCENTILE) * 1000),
             batch_images_per_second=float(len(batch) / np.median(batch_seconds)),
             latency_warmup=latency_warmup,
             latency_repeats=latency_repeats,
@@ -104,3 +112,63 @@ def measure_inference(classifiers: Sequence[Classifier], images: np.ndarray,
             rounds=rounds,
         ))
     return out
+
+
+# Timing several models' variants in short blocks of turns (deploy: `export`, `onnx-compare`)
+TURN_LATENCY_WARMUP = 20
+TURN_LATENCY_REPEATS = 300
+TURN_LATENCY_BLOCK = 20   # consecutive single-image calls per turn
+TURN_LATENCY_REWARM = 4   # of which the first are not counted
+
+
+def predict_taking_turns(classifiers: Mapping[str, Classifier], images: np.ndarray,
+                         batch: int = PREDICT_BATCH) -> dict[str, tuple[np.ndarray, list[float]]]:
+    """For each model: probabilities in the batches predict_proba_batched uses, and each
+    batch's seconds; the models take turns batch by batch."""
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in classifiers}
+    seconds: dict[str, list[float]] = {name: [] for name in classifiers}
+    for start in range(0, len(images), batch):
+        chunk = images[start:start + batch]
+        for name, classifier in classifiers.items():
+            began = time.perf_counter()
+            parts[name].append(classifier.predict_proba(chunk))
+            seconds[name].append(time.perf_counter() - began)
+    return {name: (np.concatenate(parts[name]), seconds[name]) for name in classifiers}
+
+
+def throughput(batch_seconds: list[float], batch: int = PREDICT_BATCH) -> float:
+    """Images per second of a full batch, from the median batch after the first (warm-up)."""
+    timed = batch_seconds[1:] or batch_seconds
+    return batch / float(np.median(timed))
+
+
+def latency_taking_turns(classifiers: Mapping[str, Classifier], images: np.ndarray,
+                         repeats: int = TURN_LATENCY_REPEATS, warmup: int = TURN_LATENCY_WARMUP,
+                         block: int = TURN_LATENCY_BLOCK, rewarm: int = TURN_LATENCY_REWARM) -> dict[str, dict]:
+    """Median and 95th percentile (TAIL_PERCENTILE) milliseconds of predict_proba on one image, per model.
+
+    The models take turns in short blocks of consecutive calls (a few milliseconds each), so
+    a change of load hits them all alike, while within a block a model runs as it would in a
+    loop of its own, caches warm; the first calls of each block are not counted. (Turns of
+    one call each left every model running with another's data in the caches: ONNX Runtime
+    measured 0.5 ms instead of 0.2.)
+    """
+    names = list(classifiers)
+    for name in names:
+        for i in range(warmup):
+            classifiers[name].predict_proba(images[i % len(images)][None])
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    counted = block - rewarm
+    rounds = -(-repeats // counted)
+    for r in range(rounds):
+        for k in range(len(names)):
+            name = names[(r + k) % len(names)]  # a different model starts each round
+            for i in range(block):
+                one = images[(r * block + i) % len(images)][None]
+                began = time.perf_counter()
+                classifiers[name].predict_proba(one)
+                if i >= rewarm:
+                    seconds[name].append(time.perf_counter() - began)
+    return {name: {"latency_ms": 1000 * float(np.median(s)),
+                   "latency_p95_ms": 1000 * float(np.percentile(s, TAIL_PERCENTILE))}
+            for name, s in seconds.items()}
