@@ -44,8 +44,8 @@ def camera(source, model, framework, runs_dir, live, no_window, roi, frames, ink
         raise click.UsageError("--roi goes with --no-window; in the window, drag the region after SPACE")
     if frames is not None and not (no_window and live):
         raise click.UsageError("--frames goes with --no-window --live")
-    readings = camera_session(source, model, framework, runs_dir, live, not no_window, roi, ink,
-                              lambda line: click.echo(line), frames)
+    readings = camera_session(source, model, framework, runs_dir, live=live, window=not no_window, roi=roi,
+                              polarity=ink, out=lambda line: click.echo(line), frames=frames)
     if no_window and not live and not readings[0].digits:
         raise click.ClickException("no digit found in the snapshot" + (f" region {','.join(map(str, roi))}" if roi else "")
                                    + ": hold the digits in view, or give --roi")

@@ -44,8 +44,8 @@ def predict(images, model, framework, runs_dir, roi, ink, save_annotated, save_d
     if save_annotated is not None and several and save_annotated.suffix:
         raise click.UsageError(f"--save-annotated {save_annotated}: with several images, give a folder "
                                f"(each image is written as <name>-annotated.png in it)")
-    results = predict_files(list(images), model, framework, runs_dir, roi, ink, console(), as_json,
-                            save_annotated, save_digits)
+    results = predict_files(list(images), model, framework, runs_dir, roi=roi, polarity=ink, console=console(),
+                            as_json=as_json, save_annotated=save_annotated, save_digits=save_digits)
     failed = [r for r in results if r.error]
     if failed and not as_json:
         if several:

@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 from rich.console import Console
 
-from ..backends import ModelFileError, get_backend, short_name
+from ..backends import Classifier, ModelFileError, get_backend, short_name
 from ..data.mnist import Mnist
 from ..model_formats import CODE_FORMATS, describe, sniff_exported
 from ..runs import resolve_model, runs_root, write_json
@@ -81,72 +81,28 @@ def export(model: str, framework: Optional[str], fmt: Optional[str], quantize: O
     measured (0: all; see threads.py for why the default is 1).
     """
     path, found, run_dir = resolve_model(model, framework, runs_root(runs_dir))
-    if found not in ("torch", "keras"):
-        raise ModelFileError(f"{path}: is an exported {describe(found)}; export starts from a trained model: "
-                             f"a run folder, 'latest', or a model.pt / model.keras file")
-    chosen = variant_table.select(found, fmt, quantize)
-    for variant in chosen:
-        require(*variant.modules, f"{variant.label} ({found})")
+    chosen = _check_request(path, found, fmt, quantize)
     backend = get_backend(found)
-    exporter = backend.exporter()
     threads = resolve_threads(threads)
     use_threads(found, threads)  # before the model is loaded: TensorFlow fixes it on first use
     classifier = backend.load(path)
     targets_of = destinations(chosen, path, out)
     table_dir = run_dir or next(iter(targets_of.values())).parent
     mnist = mnist_loader()
-    calibration = calibration_sample(mnist, calibration_images)
-    repeats = {} if latency_repeats is None else {"latency_repeats": latency_repeats}
     say = (lambda *_: None) if as_json else console.print  # --json: stdout holds the JSON only
 
     source = {"run": run_dir.name if run_dir else None, "model_file": path.name, "model_sha256": sha256_of(path)}
-
-    rows: dict[str, dict] = {}
-    for variant in chosen:
-        target = targets_of[variant.name]
-        say(f"Exporting {variant.label} to {target} ...")
-        began = time.perf_counter()
-        extra = {"calibration_images": len(calibration)} if variant.quantize == "int8" else {}
-        metadata = make_metadata(found, classifier.spec, variant.name, {**source, **extra})
-        exporter.export_variant(variant.name, classifier, target, metadata, calibration)
-        if sniff_exported(target) in CODE_FORMATS:
-            record_written(target)  # this tool wrote it: it may be loaded again later
-        rows[variant.name] = {"variant": variant.name, "label": variant.label, "format": variant.format,
-                              "quantize": variant.quantize, "file": _relative(target, table_dir),
-                              "export_seconds": time.perf_counter() - began, **extra}
-    # Variants exported earlier (another --format) stay in the table and are measured again
-    # with the others, so every number in it comes from this one session.
-    earlier = _read_table(table_dir / TABLE_FILE)
-    if earlier.get("framework") == found:
-        for name, row in earlier["variants"].items():
-            if name not in rows and (table_dir / row.get("file", "")).is_file():
-                rows[name] = {key: row[key] for key in ("variant", "label", "format", "quantize", "file",
-                                                         "export_seconds", "calibration_images") if key in row}
-
-    models = {"float": classifier}
-    for name, row in list(rows.items()):
-        try:
-            models[name] = load_any_classifier(table_dir / row["file"], threads=threads)
-        except ModelFileError as exc:  # an earlier file since damaged or replaced: leave it out
-            if name in (v.name for v in chosen):
-                raise
-            say(f"[yellow]Leaving out {row['file']}: {exc}[/]")
-            del rows[name]
+    rows = write_variants(backend.exporter(), classifier, chosen, targets_of, table_dir, source,
+                          calibration_sample(mnist, calibration_images), found, say)
+    keep_earlier_variants(rows, table_dir, found)
+    models = load_variants(rows, classifier, chosen, table_dir, threads, say)
     say(f"Measuring {len(models)} models on {len(mnist.test_images):,} test images, taking turns ...")
+    repeats = {} if latency_repeats is None else {"latency_repeats": latency_repeats}
     measured = measure_together(models, mnist.test_images, mnist.test_labels, "float", **repeats)
-
     float_row = {"variant": "float", "label": f"{short_name(found)} float32",
                  "format": found, "quantize": "none", "runtime": backend.runtime_label(backend.versions()),
                  "file": _relative(path, table_dir), "bytes": path.stat().st_size, **measured["float"]}
-    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    for name, row in rows.items():
-        target = table_dir / row["file"]
-        size = target.stat().st_size
-        row.update(measured[name])
-        row.update({"runtime": models[name].runtime, "bytes": size, "smaller_than_float": float_row["bytes"] / size,
-                    "accuracy_change_pp": 100 * (row["test_accuracy"] - float_row["test_accuracy"]),
-                    "sha256": sha256_of(target), "measured": now})
-        row["targets"] = targets(row, float_row)
+    complete_rows(rows, measured, models, float_row, table_dir)
     data = {
         "run": run_dir.name if run_dir else str(path),
         "framework": found,
@@ -163,3 +119,73 @@ def export(model: str, framework: Optional[str], fmt: Optional[str], quantize: O
         print_table(data, console)
         console.print(f"Table written to [bold]{table_dir / TABLE_FILE}[/]")
     return data
+
+
+def _check_request(path: Path, found: str, fmt: Optional[str], quantize: Optional[str]) -> list[variant_table.Variant]:
+    """The variants asked for, once it is known that they can be made from this file here."""
+    if found not in ("torch", "keras"):
+        raise ModelFileError(f"{path}: is an exported {describe(found)}; export starts from a trained model: "
+                             f"a run folder, 'latest', or a model.pt / model.keras file")
+    chosen = variant_table.select(found, fmt, quantize)
+    for variant in chosen:
+        require(*variant.modules, f"{variant.label} ({found})")
+    return chosen
+
+
+def write_variants(exporter, classifier: Classifier, chosen: list[variant_table.Variant], targets_of: dict[str, Path],
+                   table_dir: Path, source: dict, calibration: np.ndarray, found: str, say) -> dict[str, dict]:
+    """Write each chosen variant with the framework's exporter; one table row each (not yet measured)."""
+    rows: dict[str, dict] = {}
+    for variant in chosen:
+        target = targets_of[variant.name]
+        say(f"Exporting {variant.label} to {target} ...")
+        began = time.perf_counter()
+        extra = {"calibration_images": len(calibration)} if variant.quantize == "int8" else {}
+        metadata = make_metadata(found, classifier.spec, variant.name, {**source, **extra})
+        exporter.export_variant(variant.name, classifier, target, metadata, calibration)
+        if sniff_exported(target) in CODE_FORMATS:
+            record_written(target)  # this tool wrote it: it may be loaded again later
+        rows[variant.name] = {"variant": variant.name, "label": variant.label, "format": variant.format,
+                              "quantize": variant.quantize, "file": _relative(target, table_dir),
+                              "export_seconds": time.perf_counter() - began, **extra}
+    return rows
+
+
+def keep_earlier_variants(rows: dict[str, dict], table_dir: Path, found: str) -> None:
+    """Variants exported earlier (another --format) stay in the table and are measured again
+    with the others, so every number in it comes from this one session."""
+    earlier = _read_table(table_dir / TABLE_FILE)
+    if earlier.get("framework") == found:
+        for name, row in earlier["variants"].items():
+            if name not in rows and (table_dir / row.get("file", "")).is_file():
+                rows[name] = {key: row[key] for key in ("variant", "label", "format", "quantize", "file",
+                                                         "export_seconds", "calibration_images") if key in row}
+
+
+def load_variants(rows: dict[str, dict], classifier: Classifier, chosen: list[variant_table.Variant],
+                  table_dir: Path, threads: int, say) -> dict[str, Classifier]:
+    """The float model and every variant in its own runtime, ready to measure."""
+    models = {"float": classifier}
+    for name, row in list(rows.items()):
+        try:
+            models[name] = load_any_classifier(table_dir / row["file"], threads=threads)
+        except ModelFileError as exc:  # an earlier file since damaged or replaced: leave it out
+            if name in (v.name for v in chosen):
+                raise
+            say(f"[yellow]Leaving out {row['file']}: {exc}[/]")
+            del rows[name]
+    return models
+
+
+def complete_rows(rows: dict[str, dict], measured: dict[str, dict], models: dict[str, Classifier], float_row: dict,
+                  table_dir: Path) -> None:
+    """Each variant's measurements, size and checksum, compared with the float model's."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    for name, row in rows.items():
+        target = table_dir / row["file"]
+        size = target.stat().st_size
+        row.update(measured[name])
+        row.update({"runtime": models[name].runtime, "bytes": size, "smaller_than_float": float_row["bytes"] / size,
+                    "accuracy_change_pp": 100 * (row["test_accuracy"] - float_row["test_accuracy"]),
+                    "sha256": sha256_of(target), "measured": now})
+        row["targets"] = targets(row, float_row)

@@ -71,8 +71,8 @@ def test_on_webcam(session: Session) -> None:
     try:
         from ..reading.commands import camera_session  # imports OpenCV: only when this mode is chosen
 
-        camera_session(source, session.model, session.framework, session.runs_dir, live, True, None, "auto",
-                       lambda line: session.console.print(line, markup=False, highlight=False))
+        camera_session(source, session.model, session.framework, session.runs_dir, live=live, window=True, roi=None,
+                       polarity="auto", out=lambda line: session.console.print(line, markup=False, highlight=False))
     except ReadingError as exc:
         session.console.print(f"Error: {exc}", markup=False)
 
@@ -96,7 +96,8 @@ def test_on_image_file(session: Session) -> None:
         try:
             from ..reading.commands import predict_files
 
-            predict_files(paths, session.model, session.framework, session.runs_dir, None, "auto", session.console)
+            predict_files(paths, session.model, session.framework, session.runs_dir, roi=None, polarity="auto",
+                          console=session.console)
         except ReadingError as exc:
             session.console.print(f"Error: {exc}", markup=False)
 

@@ -81,37 +81,18 @@ def run_window(source: Source, classifier: Classifier, live: bool, out: Callable
     """The interactive loop; returns the snapshot readings (or the live readings that changed)."""
     open_window(WINDOW)
     readings: list[Reading] = []
-    last = None
+    last: Optional[str] = None
     frame: Optional[np.ndarray] = None
     ended = False
-    shown_at, shown = time.perf_counter(), 0
-    fps = 0.0
+    rate = _FrameRate()
     try:
         while True:
-            if not ended:
-                new = source.read()
-                if new is None:
-                    ended = True  # the video is over: keep its last frame on screen
-                    out("end of the video: the last frame stays on screen (SPACE: snapshot, q: quit)")
-                else:
-                    frame = new
-            if frame is None:
-                raise DisplayError(f"{source.name}: no frame to show")
+            frame, ended = _next_frame(source, frame, ended, out)
             box = guide_box(frame.shape)
             text = None
             if live:
-                reading = read_region(classifier, frame, box, live=True, polarity=polarity)
-                text = " ".join(reading.rows) if reading.digits else ""
-                if reading.digits and text != last:
-                    out(f"live: {describe(reading)}")
-                    readings.append(reading)
-                last = text
-                if reading.digits:
-                    text = f"{text}  {100 * min(d.confidence for d in reading.digits):.0f}%"
-            shown += 1
-            now = time.perf_counter()
-            if now - shown_at >= 1.0:
-                fps, shown_at, shown = shown / (now - shown_at), now, 0
+                text, last = _read_live(classifier, frame, box, polarity, last, readings, out)
+            fps = rate.tick()
             status = f"{HELP}  |  {fps:.0f} fps" if live else HELP
             cv2.imshow(WINDOW, draw_guide(frame, box, text, status))
             key = _wait_key(WINDOW, 1 if not ended else 30)
@@ -120,26 +101,73 @@ def run_window(source: Source, classifier: Classifier, live: bool, out: Callable
                 break
             if key in QUIT_KEYS:
                 break
-            if key == SPACE:
-                snapshot = frame.copy()
-                out("snapshot taken: drag a region around the digits, then ENTER or SPACE (c cancels)")
-                region = select_region(snapshot)
-                if _closed(WINDOW):
-                    out("window closed: bye")
-                    break
-                if region is None:
-                    out("region selection cancelled: back to the camera")
-                    continue
-                reading = read_region(classifier, snapshot, region, polarity=polarity)
-                readings.append(reading)
-                out(f"snapshot {region[0]},{region[1]},{region[2]},{region[3]}: {describe(reading)}")
-                key = show_result(snapshot, reading)
-                if key is None:
-                    out("window closed: bye")
-                    break
-                if key in QUIT_KEYS:
-                    break
+            if key == SPACE and not _snapshot(frame, classifier, polarity, readings, out):
+                break
     finally:
         cv2.destroyAllWindows()
         cv2.waitKey(1)  # let the window system process the close
     return readings
+
+
+def _next_frame(source: Source, frame: Optional[np.ndarray], ended: bool,
+                out: Callable[[str], None]) -> tuple[np.ndarray, bool]:
+    """The source's next frame; at the end of a video its last frame stays (ended becomes True)."""
+    if not ended:
+        new = source.read()
+        if new is None:
+            ended = True  # the video is over: keep its last frame on screen
+            out("end of the video: the last frame stays on screen (SPACE: snapshot, q: quit)")
+        else:
+            frame = new
+    if frame is None:
+        raise DisplayError(f"{source.name}: no frame to show")
+    return frame, ended
+
+
+def _read_live(classifier: Classifier, frame: np.ndarray, box: Box, polarity: str, last: Optional[str],
+               readings: list[Reading], out: Callable[[str], None]) -> tuple[str, str]:
+    """Read the guide box; a reading that changed is printed and kept. Returns (text to draw, reading's text)."""
+    reading = read_region(classifier, frame, box, live=True, polarity=polarity)
+    text = " ".join(reading.rows) if reading.digits else ""
+    if reading.digits and text != last:
+        out(f"live: {describe(reading)}")
+        readings.append(reading)
+    shown = f"{text}  {100 * min(d.confidence for d in reading.digits):.0f}%" if reading.digits else text
+    return shown, text
+
+
+def _snapshot(frame: np.ndarray, classifier: Classifier, polarity: str, readings: list[Reading],
+              out: Callable[[str], None]) -> bool:
+    """SPACE: freeze the frame, let the user drag a region, read it and show the result.
+    False when the user quits or closes the window."""
+    snapshot = frame.copy()
+    out("snapshot taken: drag a region around the digits, then ENTER or SPACE (c cancels)")
+    region = select_region(snapshot)
+    if _closed(WINDOW):
+        out("window closed: bye")
+        return False
+    if region is None:
+        out("region selection cancelled: back to the camera")
+        return True
+    reading = read_region(classifier, snapshot, region, polarity=polarity)
+    readings.append(reading)
+    out(f"snapshot {region[0]},{region[1]},{region[2]},{region[3]}: {describe(reading)}")
+    key = show_result(snapshot, reading)
+    if key is None:
+        out("window closed: bye")
+        return False
+    return key not in QUIT_KEYS
+
+
+class _FrameRate:
+    """Frames shown per second, recounted every second."""
+
+    def __init__(self) -> None:
+        self.since, self.shown, self.fps = time.perf_counter(), 0, 0.0
+
+    def tick(self) -> float:
+        self.shown += 1
+        now = time.perf_counter()
+        if now - self.since >= 1.0:
+            self.fps, self.since, self.shown = self.shown / (now - self.since), now, 0
+        return self.fps

@@ -60,16 +60,33 @@ def write_report(run_dir: Path, classifier: Classifier, data: Mnist, image_index
     """Write every figure of `run_dir`'s model into `<run>/plots/` and `<run>/report.md`; return report.md."""
     if not 0 <= image_index < len(data.test_images):
         raise ValueError(f"test image index must be between 0 and {len(data.test_images) - 1} (got {image_index})")
-    backend = get_backend(classifier.framework)
     name = display_name(classifier.framework)
     plots = run_dir / PLOTS
     summary = load_run_summary(run_dir)
     history = read_csv(run_dir / "history.csv")
-
     proba = predict_proba_batched(classifier, data.test_images)
     report = metrics.report(data.test_labels, proba)  # the same evaluation as `evaluate`
+    sections = evaluation_sections(plots, history, report, proba, data, name)
+    has_conv = bool(_conv_indices(classifier))
+    if has_conv:
+        sections += inside_sections(plots, classifier, data.test_images[image_index], image_index)
+    else:
+        # An architecture without convolutions (mlp) has no filters or feature maps to show;
+        # remove figures a previous report may have left.
+        for stale in (FILTERS, FEATURE_MAPS):
+            (plots / stale).unlink(missing_ok=True)
+    sections.append(prediction_section(plots, proba, data, image_index, name))
+    path = run_dir / "report.md"
+    atomic_write_text(path, report_markdown(run_dir, summary, report, sections, name, has_conv))
+    return path
+
+
+def evaluation_sections(plots: Path, history: list[dict], report: Report, proba: np.ndarray, data: Mnist,
+                        name: str) -> list[Section]:
+    """The figures of how training went and how the model does on the test set."""
     write_training_figures(plots, history, report, name)
-    sections = [
+    figures_model.misclassified_gallery(data.test_images, data.test_labels, proba, plots / MISTAKES)
+    return [
         Section("Training curves", CURVES,
                 "Loss and accuracy per epoch on the training images (solid) and the held-out "
                 "validation images (dashed). Validation far worse than training means overfitting."),
@@ -80,50 +97,52 @@ def write_report(run_dir: Path, classifier: Classifier, data: Mnist, image_index
                 "The test images the model got wrong while being most sure of itself. Many are "
                 "digits a person would hesitate over too."),
     ]
-    figures_model.misclassified_gallery(data.test_images, data.test_labels, proba, plots / MISTAKES)
 
-    image = data.test_images[image_index]
+
+def inside_sections(plots: Path, classifier: Classifier, image: np.ndarray, image_index: int) -> list[Section]:
+    """Inside the network: the first layer's filters and every convolution's feature maps of one image."""
+    backend = get_backend(classifier.framework)
     conv = _conv_indices(classifier)
-    if conv:
-        kernel = backend.weights(classifier)[conv[0]]["kernel"]
-        figures_model.conv_filters(kernel, plots / FILTERS)
-        outputs = backend.layer_outputs(classifier, image[None])
-        layers = classifier.spec.layers
-        maps = [(f"conv {n + 1}: {layers[i].filters}@{layers[i].kernel}×{layers[i].kernel}",
-                 channels_last(outputs[i], backend.channels_first)[0]) for n, i in enumerate(conv)]
-        figures_model.feature_maps(image, maps, plots / FEATURE_MAPS)
-        sections += [
-            Section("First convolution layer: learned filters", FILTERS,
-                    "Each small square is one filter of the first layer, the pattern it responds to. "
-                    "Many look like stroke or edge detectors."),
-            Section(f"Feature maps of test image #{image_index}", FEATURE_MAPS,
-                    "What the convolution layers make of one digit: each map is one filter's response. "
-                    "Deeper layers are smaller and more abstract."),
-        ]
-    else:
-        # An architecture without convolutions (mlp) has no filters or feature maps to show;
-        # remove figures a previous report may have left.
-        for stale in (FILTERS, FEATURE_MAPS):
-            (plots / stale).unlink(missing_ok=True)
-    figures_model.prediction_bars(image, proba[image_index], plots / PREDICTION,
+    kernel = backend.weights(classifier)[conv[0]]["kernel"]
+    figures_model.conv_filters(kernel, plots / FILTERS)
+    outputs = backend.layer_outputs(classifier, image[None])
+    layers = classifier.spec.layers
+    maps = [(f"conv {n + 1}: {layers[i].filters}@{layers[i].kernel}×{layers[i].kernel}",
+             channels_last(outputs[i], backend.channels_first)[0]) for n, i in enumerate(conv)]
+    figures_model.feature_maps(image, maps, plots / FEATURE_MAPS)
+    return [
+        Section("First convolution layer: learned filters", FILTERS,
+                "Each small square is one filter of the first layer, the pattern it responds to. "
+                "Many look like stroke or edge detectors."),
+        Section(f"Feature maps of test image #{image_index}", FEATURE_MAPS,
+                "What the convolution layers make of one digit: each map is one filter's response. "
+                "Deeper layers are smaller and more abstract."),
+    ]
+
+
+def prediction_section(plots: Path, proba: np.ndarray, data: Mnist, image_index: int, name: str) -> Section:
+    """The ten probabilities of one test image."""
+    figures_model.prediction_bars(data.test_images[image_index], proba[image_index], plots / PREDICTION,
                                   true_label=int(data.test_labels[image_index]),
                                   title=f"{name}: one prediction (test image #{image_index})")
-    sections.append(Section(f"One prediction (test image #{image_index})", PREDICTION,
-                            "The ten probabilities the model gives one image; the prediction is the largest."))
+    return Section(f"One prediction (test image #{image_index})", PREDICTION,
+                   "The ten probabilities the model gives one image; the prediction is the largest.")
 
+
+def report_markdown(run_dir: Path, summary: dict, report: Report, sections: list[Section], name: str,
+                    has_conv: bool) -> str:
+    """report.md: the run in one paragraph, then every figure in order with what it shows."""
     lines = [f"# Report: {run_dir.name}", "",
              f"{name}, recipe `{summary['recipe']}`, {summary['epochs']} epoch(s): test accuracy "
              f"**{100 * report.accuracy:.2f}%** ({report.correct:,} of {report.total:,}), "
              f"loss {report.loss:.4f}; {summary['parameters']:,} parameters, trained in "
              f"{summary['train_seconds']:.1f} s.", ""]
-    if not conv:
+    if not has_conv:
         lines += ["This architecture has no convolution layers, so there are no filters or feature maps.", ""]
     for number, section in enumerate(sections, start=1):
         lines += [f"## {number}. {section.title}", "", section.text, "",
                   f"![{section.title}]({PLOTS}/{section.file})", ""]
-    path = run_dir / "report.md"
-    atomic_write_text(path, "\n".join(lines))
-    return path
+    return "\n".join(lines)
 
 
 def report_figures(report_md: Path) -> list[Path]:

@@ -129,15 +129,7 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
     loop_start = time.perf_counter()
     for epoch in range(config.epochs):
         listener.on_epoch_start(epoch)
-        first_step = epoch * steps_per_epoch
-        if config.schedule == "onecycle":
-            def lr_at(step: int) -> float:
-                return one_cycle(first_step + step, total_steps, config.lr)
-        else:
-            current = plateau.lr * (config.step_gamma ** epoch if config.schedule == "step" else 1.0)
-
-            def lr_at(step: int) -> float:
-                return current
+        lr_at = epoch_rates(config, plateau, epoch, steps_per_epoch, total_steps)
         epoch_start = time.perf_counter()
         if augmentation:
             # Augmenting is part of training, so it is inside the timed epoch.
@@ -149,9 +141,7 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
         row = {"epoch": epoch + 1, "train_loss": loss, "train_accuracy": acc,
                "val_loss": "", "val_accuracy": "", "lr": lr_at(steps_per_epoch - 1)}
         if len(val_x):
-            val_proba = predict_proba_batched(trainer.classifier(), val_x)
-            row["val_loss"] = metrics.log_loss(val_y, val_proba)
-            row["val_accuracy"] = metrics.accuracy(val_y, val_proba.argmax(axis=1))
+            row.update(validation_scores(trainer.classifier(), val_x, val_y))
         if config.schedule == "plateau":
             plateau.update(row["val_accuracy"] if len(val_x) else acc)
         row["train_seconds"] = step_seconds
@@ -162,6 +152,24 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
             break
     return TrainedModel(trainer.classifier(), history, train_seconds, time.perf_counter() - loop_start,
                         len(train_x), len(val_x))
+
+
+def epoch_rates(config: TrainConfig, plateau: Plateau, epoch: int, steps_per_epoch: int,
+                total_steps: int) -> Callable[[int], float]:
+    """The learning rate of each step of `epoch`: one-cycle over the whole run, else constant within
+    the epoch (the plateau's current rate, times step_gamma per epoch for the step schedule)."""
+    if config.schedule == "onecycle":
+        first_step = epoch * steps_per_epoch
+        return lambda step: one_cycle(first_step + step, total_steps, config.lr)
+    current = plateau.lr * (config.step_gamma ** epoch if config.schedule == "step" else 1.0)
+    return lambda step: current
+
+
+def validation_scores(classifier: Classifier, val_x: np.ndarray, val_y: np.ndarray) -> dict:
+    """Loss and accuracy on the held-out images after an epoch."""
+    val_proba = predict_proba_batched(classifier, val_x)
+    return {"val_loss": metrics.log_loss(val_y, val_proba),
+            "val_accuracy": metrics.accuracy(val_y, val_proba.argmax(axis=1))}
 
 
 def peak_memory_mb() -> float:
