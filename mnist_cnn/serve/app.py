@@ -198,10 +198,9 @@ def create_app(holder: ModelHolder, allowed_hosts: Optional[list[str]] = None) -
 
     @app.get("/api/comparison")
     def comparison():
+        # No comparison yet is a state of the folder, not an error: the page says what to run.
         found = latest_comparison(root)
-        if found is None:
-            raise UploadError(404, "no comparison yet: run `mnist-cnn compare` to make one")
-        return found
+        return found or {"name": None, "note": "no comparison yet: run `mnist-cnn compare` to make one"}
 
     @app.get("/api/comparison/{figure}")
     def comparison_plot(figure: str):

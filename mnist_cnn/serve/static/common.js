@@ -85,3 +85,13 @@ function markPage() {
   document.querySelectorAll("header nav a").forEach(a => { if (a.getAttribute("href") === here) a.classList.add("here"); });
 }
 markPage();
+
+// A canvas as an image Blob. Synchronous (toDataURL) on purpose: Chromium runs toBlob's
+// encoding in idle time, which while the user keeps drawing came back only after a second.
+function canvasBlob(canvas, type, quality) {
+  const url = canvas.toDataURL(type || "image/png", quality);
+  const bytes = atob(url.slice(url.indexOf(",") + 1));
+  const array = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) array[i] = bytes.charCodeAt(i);
+  return new Blob([array], { type: type || "image/png" });
+}

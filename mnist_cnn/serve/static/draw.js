@@ -64,7 +64,7 @@ async function ask() {
   if (busy) { again = true; return; }
   busy = true; lastSent = Date.now();
   try {
-    const blob = await new Promise(done => pad.toBlob(done, "image/png"));
+    const blob = canvasBlob(pad);
     const result = await postImage("/api/draw?maps=" + mapsOf.value, blob);
     show(result);
     document.getElementById("error").textContent = "";

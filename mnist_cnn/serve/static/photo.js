@@ -117,7 +117,7 @@ document.getElementById("snap").addEventListener("click", () => {
   const frame = el("canvas"); frame.width = video.videoWidth; frame.height = video.videoHeight;
   frame.getContext("2d").drawImage(video, 0, 0);
   stopCamera();
-  frame.toBlob(b => useBlob(b), "image/jpeg", 0.92);
+  useBlob(canvasBlob(frame, "image/jpeg", 0.92));
 });
 
 // A dragged region, in image pixels.

@@ -49,6 +49,7 @@ async function showComparison() {
   const box = document.getElementById("comparison");
   try {
     const found = await api("/api/comparison");
+    if (!found.name) { box.textContent = found.note; return; }
     box.replaceChildren(el("p", { text: `${found.title} (${found.name})` }), el("pre", { text: found.markdown }));
     figures(document.getElementById("comparison-figures"),
       found.figures.map(f => [`/api/comparison/${f}`, `comparison: ${f}`]));
