@@ -103,3 +103,9 @@ def wait_until(page, expression: str, timeout_s: float = 15.0):
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout_s:g} s: {expression}")
         page.wait_for_timeout(50)
+
+
+def wait_answered(page, timeout_s: float = 20.0) -> None:
+    """Until the answers shown are those of the drawing as it is now (not of a stroke half drawn)."""
+    wait_until(page, "(p => p.dataset.shown && p.dataset.shown === p.dataset.version)(document.getElementById('pad'))",
+               timeout_s)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import pytest
 
-from tests.browser import browser_page, chromium_path, draw_digit, serving, wait_until
+from tests.browser import browser_page, chromium_path, draw_digit, serving, wait_answered, wait_until
 from tests.photos import clear_digits, compose
 
 pytest.importorskip("fastapi")
@@ -57,8 +57,9 @@ def test_draw_photo_and_runs_pages_in_chromium(site, mnist, tmp_path, runs_root)
         for digit in (7, 0):
             page.click("#clear")
             draw_digit(page, digit)
+            wait_answered(page)
             for framework in ("torch", "keras"):
-                page.wait_for_selector(f"#answer-{framework}[data-digit='{digit}']", timeout=15_000)
+                assert page.get_attribute(f"#answer-{framework}", "data-digit") == str(digit), framework
             assert page.inner_text("#agree") == "they agree"
         assert page.locator("#maps img").count() == 3  # the `fast` net's three convolutions
         assert page.evaluate("document.querySelector('#maps img').naturalWidth") > 0

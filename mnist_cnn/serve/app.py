@@ -154,7 +154,7 @@ def create_app(holder: ModelHolder, allowed_hosts: Optional[list[str]] = None) -
         except NothingDrawn as exc:
             raise UploadError(422, str(exc)) from None
         result["ms_total"] = round(1000 * (time.perf_counter() - start), 2)
-        return result
+        return JSONResponse(result)  # plain JSON types already: skips FastAPI's slow recursive encoder
 
     @app.post("/api/read")
     async def read(request: Request, roi: Optional[str] = None, ink: str = "auto"):
@@ -176,7 +176,7 @@ def create_app(holder: ModelHolder, allowed_hosts: Optional[list[str]] = None) -
 
         result = await run_in_threadpool(work)
         result["ms_total"] = round(1000 * (time.perf_counter() - start), 2)
-        return result
+        return JSONResponse(result)
 
     @app.get("/api/runs")
     def runs():

@@ -9,8 +9,10 @@ const PEN = 18;
 let strokes = [];      // each stroke: a list of [x, y] points, kept for undo
 let current = null;
 let busy = false, again = false, lastSent = 0;
+let version = 0;       // bumped by every change of the drawing; pad.dataset.shown: the version answered
 
 function paint() {
+  pad.dataset.version = ++version;
   context.fillStyle = "#fff";
   context.fillRect(0, 0, pad.width, pad.height);
   context.strokeStyle = "#000"; context.lineWidth = PEN; context.lineCap = "round"; context.lineJoin = "round";
@@ -64,9 +66,10 @@ async function ask() {
   if (busy) { again = true; return; }
   busy = true; lastSent = Date.now();
   try {
-    const blob = canvasBlob(pad);
+    const sent = version, blob = canvasBlob(pad);
     const result = await postImage("/api/draw?maps=" + mapsOf.value, blob);
     show(result);
+    pad.dataset.shown = sent;
     document.getElementById("error").textContent = "";
   } catch (e) {
     document.getElementById("error").textContent = e.message;
