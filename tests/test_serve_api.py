@@ -292,8 +292,21 @@ def test_serve_help_loads_no_framework_and_no_web_server():
 
 
 def test_serving_beyond_the_loopback_warns(tmp_path):
-    result = run_cli("serve", "--host", "0.0.0.0", "--torch-model", "none", "--keras-model", "none",
+    result = run_cli("serve", "--host", "0.0.0.0", "--port", "0", "--torch-model", "none", "--keras-model", "none",
                      "--runs-dir", str(tmp_path), timeout=120)
     assert result.returncode == 1
     assert "Warning: serving on 0.0.0.0" in result.stderr
     assert "no model to serve" in result.stderr
+
+
+def test_a_busy_port_is_one_line_before_any_model_loads(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), "--runs-dir", str(tmp_path), timeout=120)
+    assert result.returncode == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in result.stderr and "choose another --port" in result.stderr
+    assert "Traceback" not in result.stderr and "PyTorch" not in result.stdout

@@ -46,13 +46,17 @@ def serve(torch_model, keras_model, runs_dir, host, port, open_browser):
     except ImportError as exc:
         raise click.ClickException(f"the web page needs the serve extra ({exc}): pip install -e '.[serve]' "
                                    f"(or `make install`)") from None
-    from ..serve.server import is_loopback, load_models, serve as run_server
+    from ..serve.server import is_loopback, load_models, open_socket, serve as run_server
 
     out = console()
     if not is_loopback(host):
         click.echo(f"Warning: serving on {host}: anyone who can reach this machine on port {port} can use the "
                    f"page and its API (there is no password). On a remote machine prefer "
                    f"`ssh -L {port}:127.0.0.1:{port} host` and the default --host 127.0.0.1.", err=True)
+    try:
+        sock = open_socket(host, port)  # before the models load: a busy port is said at once
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from None
     root = runs_root(runs_dir)
     holder = load_models(root, torch_model, keras_model)
     for framework, loaded in holder.snapshot().items():
@@ -60,8 +64,6 @@ def serve(torch_model, keras_model, runs_dir, host, port, open_browser):
     for missing in holder.status()["missing"].values():
         out.print(f"[yellow]{missing['name']} is missing:[/] {missing['reason']}")
     if not holder.snapshot():
+        sock.close()
         raise click.ClickException(f"no model to serve in {root}: train one first (mnist-cnn train)")
-    try:
-        run_server(holder, host, port, open_browser, out.print)
-    except OSError as exc:
-        raise click.ClickException(str(exc)) from None
+    run_server(holder, sock, host, open_browser, out.print)

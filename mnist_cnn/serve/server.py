@@ -7,11 +7,11 @@ printed (what the tests use).
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 import threading
 import webbrowser
-from pathlib import Path
 from typing import Callable
 
 LOOPBACK_NAMES = ("localhost",)
@@ -42,7 +42,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def load_models(root: Path, torch_model: str, keras_model: str):
+def load_models(root, torch_model: str, keras_model: str):
     """Both frameworks' models, loaded once, each running its inference on one CPU thread:
     one 28x28 digit is too little work to share between threads (see deploy/threads.py)."""
     from ..deploy.threads import use_threads
@@ -62,16 +62,21 @@ def load_models(root: Path, torch_model: str, keras_model: str):
     return holder
 
 
-def serve(holder, host: str, port: int, open_browser: bool, out: Callable[[str], None]) -> None:
+def open_socket(host: str, port: int) -> socket.socket:
+    """bind(), with the one-line reason when it fails (before any model is loaded)."""
+    try:
+        return bind(host, port)
+    except OSError as exc:
+        raise OSError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"
+                      f"{' (choose another --port)' if exc.errno == errno.EADDRINUSE else ''}") from None
+
+
+def serve(holder, sock: socket.socket, host: str, open_browser: bool, out: Callable[[str], None]) -> None:
+    """Serve the page on the bound `sock` until Ctrl-C."""
     import uvicorn
 
     from .app import create_app
 
-    try:
-        sock = bind(host, port)
-    except OSError as exc:
-        raise OSError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"
-                      f"{' (choose another --port)' if exc.errno == 98 else ''}") from None
     real_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{real_port}/"
