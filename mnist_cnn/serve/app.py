@@ -24,7 +24,6 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
 from ..digits import clip_roi
@@ -89,12 +88,15 @@ def create_app(holder: ModelHolder, allowed_hosts: Optional[list[str]] = None) -
     # No /docs: FastAPI's documentation page loads its scripts from a CDN. The schema stays.
     app = FastAPI(title="mnist-cnn", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
-    if allowed_hosts:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     root = holder.root
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):
+    async def host_check_and_headers(request: Request, call_next):
+        if allowed_hosts:
+            host = request.headers.get("host", "")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name not in allowed_hosts:
+                return error(400, f"this server answers only to {', '.join(allowed_hosts)} (Host was {host!r})")
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)

@@ -59,7 +59,26 @@ def load_models(root, torch_model: str, keras_model: str):
         except BackendUnavailable:
             pass  # holder.load records why
     holder.load("keras", keras_model)
+    warm_up(holder)
     return holder
+
+
+def warm_up(holder) -> None:
+    """One drawing and one small photo through every model before the first visitor: the
+    first calls trace TensorFlow's function and initialise OpenCV and PyTorch (seconds)."""
+    import cv2
+    import numpy as np
+
+    from .answers import read_drawing, read_photo
+
+    models = holder.snapshot()
+    if not models:
+        return
+    pad = np.full((280, 280), 255, np.uint8)
+    cv2.line(pad, (140, 50), (140, 230), 0, 18)
+    for framework in models:
+        read_drawing(models, pad, maps=framework)
+    read_photo(models, cv2.resize(pad, (320, 240)))
 
 
 def open_socket(host: str, port: int) -> socket.socket:
