@@ -95,12 +95,16 @@ class ModelHolder:
         if framework not in FRAMEWORKS:
             raise ModelError(422, f"{name}: its config.json names no framework this server knows")
         from ..deploy import load_any_classifier
+        from ..digits import PENS  # a drawing is one batch of len(PENS) views
 
         try:
             classifier = load_any_classifier(model_path(run, framework))
         except (BackendUnavailable, ModelFileError) as exc:
             raise ModelError(422, str(exc)) from None
         loaded = Loaded(framework, classifier, model_path(run, framework), name)
+        # One call before it answers: a Keras model traces its function on the first (seconds).
+        for count in (1, len(PENS)):
+            loaded.predict(np.zeros((count, 28, 28), np.uint8))
         with self._swap:
             self.loaded[framework] = loaded
             self.missing.pop(framework, None)
