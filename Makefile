@@ -18,6 +18,13 @@ $(STAMP): pyproject.toml Makefile
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool) >/dev/null \
 	      || echo "note: could not install xvfb/xdotool; the camera window test will not run"; \
 	  else echo "note: install xvfb and xdotool to run the camera window test"; fi; fi
+	@# Chromium: the browser test of `mnist-cnn serve` drives it with Playwright (no browser download).
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium (apt-get)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+	      || echo "note: could not install chromium; the browser test of the web page will not run"; \
+	  else echo "note: install chromium to run the browser test of the web page"; fi; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
 	$(BIN)/pip install --quiet -e ".[all,dev]"

@@ -19,6 +19,7 @@ from .listing_cmd import recipes, runs
 from .menu_cmd import menu
 from .camera_cmd import camera
 from .predict_cmd import predict
+from .serve_cmd import serve
 from .onnx_compare_cmd import onnx_compare
 from .train_cmd import train
 
@@ -38,6 +39,7 @@ def cli():
       mnist-cnn report                    figures of the latest run, with report.md
       mnist-cnn predict photo.jpg         read handwritten digits in a photo
       mnist-cnn camera --live             read digits held up to the camera
+      mnist-cnn serve                     a web page: draw a digit, both frameworks answer
       mnist-cnn menu                      the interactive menu
 
     Data: $MNIST_CNN_DATA or --data-dir points at a local copy of MNIST; runs go to
@@ -51,6 +53,7 @@ cli.add_command(export)  # deploy-ready models (mnist_cnn/deploy)
 cli.add_command(onnx_compare)
 cli.add_command(predict)  # reading real photos and cameras (mnist_cnn/reading/)
 cli.add_command(camera)
+cli.add_command(serve)  # the web page (mnist_cnn/serve)
 
 
 def main() -> None:
