@@ -24,7 +24,8 @@ import cv2
 import numpy as np
 
 from .hypotheses import Classify, Rendered, choose_reading, merge_broken
-from .ink import InkMap, ink_map, to_grey
+from .ink import LIGHT_ON_DARK, InkMap, ink_map, to_grey
+from .paper import isolate_sheet
 from .segmentation import Blob, Box, Candidate, faint_parts, find_candidates, reading_order
 
 # MNIST's geometry: the digit fits 20x20 and sits by its centre of mass in 28x28.
@@ -210,6 +211,9 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
         roi = clip_roi(roi, grey.shape)
         ox, oy, rw, rh = roi
         grey = grey[oy:oy + rh, ox:ox + rw]
+    if polarity != LIGHT_ON_DARK:
+        grey, (sx, sy) = isolate_sheet(grey)
+        ox, oy = ox + sx, oy + sy
     scale = 1.0
     limit = max_side or MAX_SIDE
     if max(grey.shape) > limit:
