@@ -204,9 +204,12 @@ def find_candidates(ink: InkMap) -> list[Candidate]:
     blobs = [b for b in blobs if b.h >= min_side]
     if not blobs:
         return []
-    # Much smaller than the largest: a speck or a stray mark, not a digit.
+    # Much smaller than the usual digit here: a speck or a stray mark. "Usual" is the median
+    # height of the blobs not far below the tallest, so a few long-tailed 7s and 9s do not
+    # make a small 0 beside them look like a speck (measured on the real photos).
     tallest = max(b.h for b in blobs)
-    blobs = [b for b in blobs if b.h >= 0.3 * tallest]
+    usual = float(np.median([b.h for b in blobs if b.h >= 0.3 * tallest]))
+    blobs = [b for b in blobs if b.h >= 0.3 * usual]
     mask = ink.mask
     return [candidate(b, mask) for b in blobs]
 
