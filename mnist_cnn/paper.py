@@ -99,3 +99,23 @@ def isolate_sheet(grey: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     out = grey[y0:y1, x0:x1].copy()
     out[mask[y0:y1, x0:x1] == 0] = paper
     return out, (x0, y0)
+
+
+def frame_sheet(grey: np.ndarray, margin: float = 0.12) -> tuple[np.ndarray, tuple[int, int]]:
+    """The sheet with a dark margin around it, cut out of `grey`, and the cut's top-left corner.
+
+    For a picture that will be turned and read several times (orientation.py): the sheet is
+    kept at full resolution while the desk around it goes, yet every reading finds the sheet
+    again (bright on black, with room around it) and cuts it out tightly at its own angle.
+    """
+    mask = sheet_mask(grey)
+    if mask is None or not mask.any():
+        return grey, (0, 0)
+    ys, xs = np.nonzero(mask)
+    h, w = grey.shape
+    pad_x, pad_y = int(margin * (xs.max() - xs.min())), int(margin * (ys.max() - ys.min()))
+    x0, x1 = max(0, int(xs.min()) - pad_x), min(w, int(xs.max()) + 1 + pad_x)
+    y0, y1 = max(0, int(ys.min()) - pad_y), min(h, int(ys.max()) + 1 + pad_y)
+    out = grey[y0:y1, x0:x1].copy()
+    out[mask[y0:y1, x0:x1] == 0] = 0
+    return out, (x0, y0)
