@@ -79,6 +79,10 @@ def run(classifier, folder: Path, only: list[str] | None = None) -> dict:
     rows, totals = [], {"digits": 0, "right": 0, "missed": 0, "extra": 0, "wrong": 0, "exact": 0}
     flags = {"wrong_flagged": 0, "wrong_total": 0, "right_flagged": 0, "right_total": 0}
     seconds = 0.0
+    # Confidences of the digits read right and of those read wrong (or extra), for choosing
+    # the unsure threshold: how many of each a threshold would flag.
+    right_conf: list[float] = []
+    wrong_conf: list[float] = []
     for name in names:
         expected = truth[name]["digits"]
         start = time.perf_counter()
@@ -89,6 +93,8 @@ def run(classifier, folder: Path, only: list[str] | None = None) -> dict:
         s = score(expected, got)
         unsure = [bool(getattr(d, "unsure", False)) for d in reading.digits]
         bad = s["wrong_read"] + s["extra_read"]
+        right_conf.extend(reading.digits[j].confidence for j in s["right_read"])
+        wrong_conf.extend(reading.digits[j].confidence for j in bad)
         flags["wrong_total"] += len(bad)
         flags["wrong_flagged"] += sum(unsure[j] for j in bad)
         flags["right_total"] += len(s["right_read"])
@@ -106,7 +112,11 @@ def run(classifier, folder: Path, only: list[str] | None = None) -> dict:
             "digits_right": totals["right"], "numbers_exact": totals["exact"],
             "whole_number_accuracy": totals["exact"] / max(len(names), 1),
             "missed_digits": totals["missed"], "extra_digits": totals["extra"], "wrong_digits": totals["wrong"],
-            "unsure_flag": flags, "seconds_per_image": seconds / max(len(names), 1), "per_image": rows}
+            "unsure_flag": flags,
+            "unsure_sweep": {f"{t:.2f}": {"wrong_flagged": sum(c < t for c in wrong_conf), "wrong_total": len(wrong_conf),
+                                          "right_flagged": sum(c < t for c in right_conf), "right_total": len(right_conf)}
+                             for t in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)},
+            "seconds_per_image": seconds / max(len(names), 1), "per_image": rows}
 
 
 def print_table(result: dict) -> None:

@@ -18,6 +18,14 @@ from .digits import Box, extract_digits
 from .hypotheses import predict_views
 
 
+# A digit read with less confidence than this is marked unsure: "?" after it in the printed
+# string, "unsure": true in JSON, a "?" in the camera window. Chosen on the real photos
+# (benchmarks/real_photos.py, "unsure_sweep", default torch model): below 0.6 flags 24 of the
+# 49 digits read wrong or extra and 30 of the 502 read right; 0.7 would flag 3 more wrong ones
+# for 31 more right ones, 0.5 6 fewer wrong ones.
+UNSURE_BELOW = 0.6
+
+
 @dataclass
 class ReadDigit:
     digit: int
@@ -27,8 +35,12 @@ class ReadDigit:
     row: int
     image: np.ndarray  # the 28x28 the model saw
 
+    @property
+    def unsure(self) -> bool:
+        return self.confidence < UNSURE_BELOW
+
     def to_dict(self) -> dict:
-        return {"digit": self.digit, "confidence": round(self.confidence, 4),
+        return {"digit": self.digit, "confidence": round(self.confidence, 4), "unsure": self.unsure,
                 "top3": [{"digit": d, "probability": round(p, 4)} for d, p in self.top3],
                 "box": list(self.box), "row": self.row}
 
@@ -54,8 +66,26 @@ class Reading:
     def text(self) -> str:
         return "".join(self.rows)
 
+    @property
+    def marked_rows(self) -> list[str]:
+        """The rows with a "?" after each unsure digit."""
+        rows: list[str] = []
+        last = None
+        for d in self.digits:
+            if d.row != last:
+                rows.append("")
+                last = d.row
+            rows[-1] += str(d.digit) + ("?" if d.unsure else "")
+        return rows
+
+    @property
+    def marked_text(self) -> str:
+        """The digits read, a "?" after each one the model is unsure of: what a user should check."""
+        return "".join(self.marked_rows)
+
     def to_dict(self) -> dict:
-        return {"text": self.text, "rows": self.rows, "polarity": self.polarity,
+        return {"text": self.text, "marked_text": self.marked_text, "unsure": sum(d.unsure for d in self.digits),
+                "rows": self.rows, "polarity": self.polarity,
                 "roi": list(self.roi) if self.roi else None,
                 "digits": [d.to_dict() for d in self.digits]}
 
@@ -150,5 +180,5 @@ def describe(reading: Reading) -> str:
     if not reading.digits:
         return "no digit found"
     parts = " ".join(f"{d.digit}({100 * d.confidence:.0f}%)" for d in reading.digits)
-    rows = " / ".join(reading.rows)
+    rows = " / ".join(reading.marked_rows)
     return f"{rows}   [{parts}]"
