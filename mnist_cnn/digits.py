@@ -26,7 +26,8 @@ import numpy as np
 from .hypotheses import Classify, Rendered, choose_reading, merge_broken
 from .ink import LIGHT_ON_DARK, InkMap, ink_map, to_grey
 from .paper import isolate_sheet
-from .segmentation import Blob, Box, Candidate, faint_parts, find_candidates, reading_order
+from .row_seams import split_touching_rows
+from .segmentation import Blob, Box, Candidate, faint_parts, find_candidates, reading_order, smallest_digit
 
 # MNIST's geometry: the digit fits 20x20 and sits by its centre of mass in 28x28.
 FIELD = 28
@@ -222,6 +223,8 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
                           interpolation=cv2.INTER_AREA)
 
     ink = ink_map(grey, polarity)
+    # Rows that touch are cut apart first (the same smallest digit as find_candidates).
+    ink = split_touching_rows(ink, smallest_digit(grey.shape))
     candidates: list[Candidate] = find_candidates(ink)
     taken = {label for c in candidates for label in c.whole.labels}
     found: list[tuple[Blob, list[np.ndarray], bool]] = []  # (box, 28x28 views, cut from a wider blob)
