@@ -26,6 +26,7 @@ import numpy as np
 # digits are read with at least SURE confidence.
 SURE = 0.8
 SURE_SHARE = 0.75
+FEW_DIGITS = 3
 # Angles smaller than this are left to the row chaining (reading_order follows a slight tilt).
 MIN_SKEW = 8.0
 MAX_SKEW = 45.0
@@ -45,7 +46,10 @@ def page_score(confidences: list[float]) -> float:
 
 
 def is_doubtful(confidences: list[float]) -> bool:
-    if not confidences:
+    """Worth trying the other turns: few digits sure, or too few digits to show which way is up
+    (a turned page's digits lie on their side, and most are dropped as too wide: one sure "1"
+    is all that is left)."""
+    if len(confidences) < FEW_DIGITS:
         return True
     return float(np.mean(np.asarray(confidences) >= SURE)) < SURE_SHARE
 
