@@ -201,3 +201,35 @@ def test_the_real_photo_benchmark_runs_on_the_development_photos(model, tmp_path
     # The EXIF-rotated photo (stored upside down) is read the right way up: most of its digits.
     (upside_down,) = [row for row in result["per_image"] if row["image"].startswith("Abraham")]
     assert upside_down["right"] >= 6
+
+
+def test_a_hand_drawn_grid_is_erased_and_the_digits_in_it_stay():
+    from mnist_cnn.grid_lines import remove_grid
+
+    mask = np.zeros((450, 450), np.uint8)
+    rng = np.random.default_rng(0)
+    for k in range(10):  # a 9x9 grid, lines wavering by a pixel or two, the frame thick
+        at = 20 + 45 * k
+        thick = 6 if k in (0, 9) else 2
+        wobble = rng.integers(-1, 2)
+        mask[at + wobble:at + wobble + thick, 20:428] = 1
+        mask[20:428, at - wobble:at - wobble + thick] = 1
+    digits = [(87, 87), (222, 267), (357, 177)]  # cell centres
+    for x, y in digits:  # a digit-sized ring touching no line
+        cv2.circle(mask, (x, y), 12, 1, 3)
+    cleaned = remove_grid(mask)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(cleaned)
+    big = [s for s in stats[1:] if s[4] > 50]
+    assert len(big) == len(digits)  # the rings, nothing of the grid
+    assert all(s[2] < 40 and s[3] < 40 for s in big)
+
+
+def test_large_digits_are_not_a_grid():
+    from mnist_cnn.grid_lines import remove_grid
+
+    mask = np.zeros((480, 640), np.uint8)
+    mask[100:300, 100:108] = 1     # a tall 1
+    mask[100:108, 300:460] = 1     # the bar of a 7
+    mask[100:300, 450:458] = 1     # its stem, straight
+    mask[292:300, 300:460] = 1     # and a stroke below
+    assert (remove_grid(mask) == mask).all()
