@@ -197,7 +197,7 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
 
 def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str = "auto",
                    classify: Optional[Classify] = None, pens: tuple[float, ...] = PENS,
-                   max_side: Optional[int] = None) -> Extraction:
+                   max_side: Optional[int] = None, sheet: bool = True) -> Extraction:
     """Find the handwritten digits in `image` (or in its `roi`) and return them MNIST-style.
 
     `image` is grey, BGR or BGRA uint8 of any size; boxes are in its coordinates. `classify`
@@ -212,7 +212,7 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
         roi = clip_roi(roi, grey.shape)
         ox, oy, rw, rh = roi
         grey = grey[oy:oy + rh, ox:ox + rw]
-    if polarity != LIGHT_ON_DARK:
+    if sheet and polarity != LIGHT_ON_DARK:  # a note on a desk read alone (paper.py)
         grey, (sx, sy) = isolate_sheet(grey)
         ox, oy = ox + sx, oy + sy
     scale = 1.0

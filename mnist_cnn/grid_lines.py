@@ -28,6 +28,8 @@ def _lines(mask: np.ndarray, length: int, horizontal: bool) -> tuple[np.ndarray,
     """The pixels of straight runs at least `length` long, and how many separate lines they make."""
     size = (length, 1) if horizontal else (1, length)
     runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+    if not runs.any():  # the usual page: no long line at all (and no time spent on one)
+        return runs, 0
     # A hand-drawn line wavers: pieces of it are bridged along its direction before counting.
     bridge = (max(3, length // 4), 3) if horizontal else (3, max(3, length // 4))
     joined = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
@@ -40,8 +42,10 @@ def remove_grid(mask: np.ndarray) -> np.ndarray:
     """`mask` (uint8 0/1) without the lines of a grid or of form boxes, when there is one."""
     h, w = mask.shape
     across, n_across = _lines(mask, max(15, int(MIN_LENGTH * w)), True)
+    if n_across < 2:
+        return mask
     down, n_down = _lines(mask, max(15, int(MIN_LENGTH * h)), False)
-    if n_across < 2 or n_down < 2:
+    if n_down < 2:
         return mask
     crossings = cv2.connectedComponents(cv2.dilate(across, np.ones((5, 5), np.uint8)) & down)[0] - 1
     if crossings < MIN_CROSSINGS:

@@ -98,8 +98,8 @@ def read_image(classifier: Classifier, image: np.ndarray, roi: Optional[Box] = N
     turned a quarter or half turn or tilted up to about 45 degrees is read level
     (orientation.py); boxes stay in `image`'s coordinates.
     """
-    if not upright:
-        return _read(classifier, image, roi, polarity, max_side)
+    if not upright:  # live frames: as fast as possible, the guide box read as it is
+        return _read(classifier, image, roi, polarity, max_side, sheet=False)
     from .digits import clip_roi
     from .orientation import read_upright
 
@@ -163,9 +163,9 @@ def _moved(reading: Reading, fn) -> Reading:
 
 
 def _read(classifier: Classifier, image: np.ndarray, roi: Optional[Box], polarity: str,
-          max_side: Optional[int]) -> Reading:
+          max_side: Optional[int], sheet: bool = True) -> Reading:
     extraction = extract_digits(image, roi=roi, polarity=polarity, classify=classifier.predict_proba,
-                                max_side=max_side)
+                                max_side=max_side, sheet=sheet)
     probabilities = predict_views(classifier.predict_proba, [d.views for d in extraction.digits])
     digits = []
     for found, p in zip(extraction.digits, probabilities):
