@@ -17,8 +17,9 @@ from .reading_options import REGION, ink_option, model_options
               help="Read only this region of each image: x,y,w,h in pixels (left, top, width, height).")
 @ink_option
 @click.option("--save-annotated", type=click.Path(path_type=Path), default=None, metavar="PATH",
-              help="Write the image with boxes and the digits read (one image: a .png/.jpg file; "
-                   "several: a folder, <name>-annotated.png in it).")
+              help="Write the image with boxes and the digits read, '?' after an unsure one (one image: "
+                   "a .png/.jpg file; several: a folder, <name>-annotated.png in it). Images longer than "
+                   "1600 pixels are written reduced to 1600 on the long side; give a .jpg name for a small file.")
 @click.option("--save-digits", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
               help="Write the 28x28 digits the model saw, <name>-<k>-<digit>.png.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
@@ -28,7 +29,9 @@ def predict(images, model, framework, runs_dir, roi, ink, save_annotated, save_d
 
     Each digit is found, turned into an MNIST-style 28x28 image (as MNIST itself was made:
     cropped, fitted into 20x20, centred by mass) and predicted. Digits are printed in reading
-    order (rows top to bottom, left to right), each with its confidence and top 3. Dark ink on
+    order (rows top to bottom, left to right), each with its confidence and top 3; a "?" follows
+    a digit the model is unsure of (JSON: "unsure": true). A photo's EXIF orientation is
+    applied, and a page turned a quarter or half turn, or tilted, is read upright. Dark ink on
     light paper and light on dark both work; uneven light, shadows, ruled paper and specks
     are taken care of. Exit code 1 when an image cannot be read or holds no digit.
 

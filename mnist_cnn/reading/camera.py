@@ -133,7 +133,7 @@ def read_region(classifier: Classifier, frame: np.ndarray, roi: Optional[Box], l
                 polarity: str = "auto") -> Reading:
     """Read `roi` of `frame` (None: all of it). Live frames are analysed at a bounded size."""
     max_side = LIVE_MAX_SIDE if live else None
-    return read_image(classifier, frame, roi=roi, polarity=polarity, max_side=max_side)
+    return read_image(classifier, frame, roi=roi, polarity=polarity, max_side=max_side, upright=not live)
 
 
 def frames(source: Source, limit: Optional[int] = None) -> Iterator[np.ndarray]:

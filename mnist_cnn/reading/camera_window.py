@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from ..backends import Classifier
-from .annotate import draw_guide, draw_reading
+from .annotate import digits_strip, draw_guide, draw_reading, draw_status
 from .camera import Source, display_problem, guide_box, read_region
 from .digits import Box
 from .errors import DisplayError
@@ -64,16 +64,22 @@ def select_region(frame: np.ndarray) -> Optional[Box]:
 
 
 def show_result(snapshot: np.ndarray, reading: Reading) -> Optional[int]:
-    """The snapshot with what was read drawn on it; waits for a key (None: window closed)."""
-    shown = draw_reading(snapshot, reading)
-    label = describe(reading) + "  |  any key: back to the camera, q: quit"
-    cv2.putText(shown, label, (8, shown.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 3, cv2.LINE_AA)
-    cv2.putText(shown, label, (8, shown.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
-    cv2.imshow(WINDOW, shown)
+    """The snapshot with what was read drawn on it, the 28x28 images the model was given below
+    it ("?" marks an unsure digit); waits for a key (None: window closed)."""
+    cv2.imshow(WINDOW, result_view(snapshot, reading))
     while True:
         key = _wait_key(WINDOW, 50)
         if key is None or key != -1:
             return key
+
+
+def result_view(snapshot: np.ndarray, reading: Reading) -> np.ndarray:
+    """What the window shows after a snapshot: the reading drawn on it, its status line, and
+    the strip of model inputs under it."""
+    shown = draw_reading(snapshot, reading)
+    draw_status(shown, describe(reading) + "  |  any key: back to the camera, q: quit")
+    strip = digits_strip(reading, shown.shape[1])
+    return shown if strip is None else np.vstack([shown, strip])
 
 
 def run_window(source: Source, classifier: Classifier, live: bool, out: Callable[[str], None],
@@ -128,7 +134,7 @@ def _read_live(classifier: Classifier, frame: np.ndarray, box: Box, polarity: st
                readings: list[Reading], out: Callable[[str], None]) -> tuple[str, str]:
     """Read the guide box; a reading that changed is printed and kept. Returns (text to draw, reading's text)."""
     reading = read_region(classifier, frame, box, live=True, polarity=polarity)
-    text = " ".join(reading.rows) if reading.digits else ""
+    text = " ".join(reading.marked_rows) if reading.digits else ""  # "?": unsure
     if reading.digits and text != last:
         out(f"live: {describe(reading)}")
         readings.append(reading)

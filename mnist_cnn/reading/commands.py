@@ -18,7 +18,7 @@ from rich.table import Table
 from ..backends import Classifier
 from ..deploy import load_any_classifier
 from ..runs import resolve_model, runs_root
-from .annotate import draw_reading
+from .annotate import ANNOTATED_MAX_SIDE, draw_reading
 from .camera import open_source, run_headless
 from .digits import Box
 from .errors import NoDigitError, ReadingError
@@ -84,7 +84,7 @@ def read_file(classifier: Classifier, path: Path, roi: Optional[Box], polarity: 
         result.reading = reading
         if save_annotated is not None:
             result.saved.append(str(save_image(annotated_path(save_annotated, path, several),
-                                               draw_reading(image, reading))))
+                                               draw_reading(image, reading, max_side=ANNOTATED_MAX_SIDE))))
         if save_digits is not None:
             for k, d in enumerate(reading.digits, start=1):
                 result.saved.append(str(save_image(save_digits / f"{path.stem}-{k:02d}-{d.digit}.png", d.image)))
@@ -103,17 +103,20 @@ def print_result(result: FileResult, console: Console) -> None:
         return
     reading = result.reading
     assert reading is not None
-    rows = " / ".join(reading.rows)
+    rows = escape(" / ".join(reading.marked_rows))
     console.print(f"[bold]{escape(result.image)}[/]: {len(reading.digits)} digit{'s' if len(reading.digits) != 1 else ''} "
-                  f"read: [bold green]{reading.text}[/]" + (f"   (rows: {rows})" if len(reading.rows) > 1 else ""))
+                  f"read: [bold green]{escape(reading.marked_text)}[/]"
+                  + (f"   (rows: {rows})" if len(reading.rows) > 1 else "")
+                  + ("   [yellow]? = unsure, check it[/]" if any(d.unsure for d in reading.digits) else ""))
     table = Table(show_edge=False, box=None, padding=(0, 2))
     for column in ("#", "row", "digit", "confidence", "top 3", "box x,y,w,h"):
         table.add_column(column, justify="right" if column in ("#", "row", "digit", "confidence") else "left",
                          no_wrap=True)
     for k, d in enumerate(reading.digits, start=1):
         top3 = "  ".join(f"{digit} {100 * p:.1f}%" for digit, p in d.top3)
-        colour = "green" if d.confidence >= 0.8 else "yellow"
-        table.add_row(str(k), str(d.row + 1), f"[bold]{d.digit}[/]", f"[{colour}]{100 * d.confidence:.1f}%[/]",
+        colour = "yellow" if d.unsure else "green"
+        digit = f"[bold]{d.digit}[/]" + ("[yellow]?[/]" if d.unsure else "")
+        table.add_row(str(k), str(d.row + 1), digit, f"[{colour}]{100 * d.confidence:.1f}%[/]",
                       top3, ",".join(map(str, d.box)))
     console.print(table)
     for saved in result.saved:

@@ -24,8 +24,10 @@ import cv2
 import numpy as np
 
 from .hypotheses import Classify, Rendered, choose_reading, merge_broken
-from .ink import InkMap, ink_map, to_grey
-from .segmentation import Blob, Box, Candidate, faint_parts, find_candidates, reading_order
+from .ink import LIGHT_ON_DARK, InkMap, ink_map, to_grey
+from .paper import isolate_sheet
+from .row_seams import split_touching_rows
+from .segmentation import Blob, Box, Candidate, faint_parts, find_candidates, reading_order, smallest_digit
 
 # MNIST's geometry: the digit fits 20x20 and sits by its centre of mass in 28x28.
 FIELD = 28
@@ -195,7 +197,7 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
 
 def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str = "auto",
                    classify: Optional[Classify] = None, pens: tuple[float, ...] = PENS,
-                   max_side: Optional[int] = None) -> Extraction:
+                   max_side: Optional[int] = None, sheet: bool = True) -> Extraction:
     """Find the handwritten digits in `image` (or in its `roi`) and return them MNIST-style.
 
     `image` is grey, BGR or BGRA uint8 of any size; boxes are in its coordinates. `classify`
@@ -210,6 +212,9 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
         roi = clip_roi(roi, grey.shape)
         ox, oy, rw, rh = roi
         grey = grey[oy:oy + rh, ox:ox + rw]
+    if sheet and polarity != LIGHT_ON_DARK:  # a note on a desk read alone (paper.py)
+        grey, (sx, sy) = isolate_sheet(grey)
+        ox, oy = ox + sx, oy + sy
     scale = 1.0
     limit = max_side or MAX_SIDE
     if max(grey.shape) > limit:
@@ -218,6 +223,8 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
                           interpolation=cv2.INTER_AREA)
 
     ink = ink_map(grey, polarity)
+    # Rows that touch are cut apart first (the same smallest digit as find_candidates).
+    ink = split_touching_rows(ink, smallest_digit(grey.shape))
     candidates: list[Candidate] = find_candidates(ink)
     taken = {label for c in candidates for label in c.whole.labels}
     found: list[tuple[Blob, list[np.ndarray], bool]] = []  # (box, 28x28 views, cut from a wider blob)

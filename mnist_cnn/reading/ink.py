@@ -232,7 +232,10 @@ def ink_map(grey: np.ndarray, polarity: str = "auto", floor: float = 0.12) -> In
     noise = float(np.median(np.abs(sample - centre))) * 1.4826
     high = max(otsu_threshold(strength, floor), centre + 6 * noise)
     low = max(0.06, 0.5 * high, centre + 3.5 * noise)
-    weak = remove_lines((strength >= low).astype(np.uint8))
+    # Grids and form boxes too (grid_lines.py): imported here, as the rest of this function.
+    from .grid_lines import remove_grid
+
+    weak = remove_grid(remove_lines((strength >= low).astype(np.uint8)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
     seeded = np.zeros(count, bool)
     seeded[np.unique(labels[strength >= high])] = True

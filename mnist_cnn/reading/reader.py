@@ -18,6 +18,14 @@ from .digits import Box, extract_digits
 from .hypotheses import predict_views
 
 
+# A digit read with less confidence than this is marked unsure: "?" after it in the printed
+# string, "unsure": true in JSON, a "?" in the camera window. Chosen on the real photos
+# (benchmarks/real_photos.py, "unsure_sweep", default torch model): below 0.6 flags 24 of the
+# 49 digits read wrong or extra and 30 of the 502 read right; 0.7 would flag 3 more wrong ones
+# for 31 more right ones, 0.5 6 fewer wrong ones.
+UNSURE_BELOW = 0.6
+
+
 @dataclass
 class ReadDigit:
     digit: int
@@ -27,8 +35,12 @@ class ReadDigit:
     row: int
     image: np.ndarray  # the 28x28 the model saw
 
+    @property
+    def unsure(self) -> bool:
+        return self.confidence < UNSURE_BELOW
+
     def to_dict(self) -> dict:
-        return {"digit": self.digit, "confidence": round(self.confidence, 4),
+        return {"digit": self.digit, "confidence": round(self.confidence, 4), "unsure": self.unsure,
                 "top3": [{"digit": d, "probability": round(p, 4)} for d, p in self.top3],
                 "box": list(self.box), "row": self.row}
 
@@ -54,17 +66,106 @@ class Reading:
     def text(self) -> str:
         return "".join(self.rows)
 
+    @property
+    def marked_rows(self) -> list[str]:
+        """The rows with a "?" after each unsure digit."""
+        rows: list[str] = []
+        last = None
+        for d in self.digits:
+            if d.row != last:
+                rows.append("")
+                last = d.row
+            rows[-1] += str(d.digit) + ("?" if d.unsure else "")
+        return rows
+
+    @property
+    def marked_text(self) -> str:
+        """The digits read, a "?" after each one the model is unsure of: what a user should check."""
+        return "".join(self.marked_rows)
+
     def to_dict(self) -> dict:
-        return {"text": self.text, "rows": self.rows, "polarity": self.polarity,
+        return {"text": self.text, "marked_text": self.marked_text, "unsure": sum(d.unsure for d in self.digits),
+                "rows": self.rows, "polarity": self.polarity,
                 "roi": list(self.roi) if self.roi else None,
                 "digits": [d.to_dict() for d in self.digits]}
 
 
 def read_image(classifier: Classifier, image: np.ndarray, roi: Optional[Box] = None,
-               polarity: str = "auto", max_side: Optional[int] = None) -> Reading:
-    """Find, normalise and predict every digit in `image` (or in its `roi`), in reading order."""
+               polarity: str = "auto", max_side: Optional[int] = None, upright: bool = True) -> Reading:
+    """Find, normalise and predict every digit in `image` (or in its `roi`), in reading order.
+
+    With `upright` (photos and snapshots; not live frames, where it would cost frames), a page
+    turned a quarter or half turn or tilted up to about 45 degrees is read level
+    (orientation.py); boxes stay in `image`'s coordinates.
+    """
+    if not upright:  # live frames: as fast as possible, the guide box read as it is
+        return _read(classifier, image, roi, polarity, max_side, sheet=False)
+    from .digits import clip_roi
+    from .orientation import read_upright
+
+    x, y, w, h = clip_roi(roi, image.shape) if roi is not None else (0, 0, image.shape[1], image.shape[0])
+    # Prepared once for the several readings: the region, grey, the sheet cut out, reduced.
+    grey, back = _prepare(image[y:y + h, x:x + w], polarity, max_side)
+    found = read_upright(lambda im: _read(classifier, im, None, polarity, max_side), grey, _confidences, _boxes,
+                         lambda r, fn: _moved(r, lambda b: _shift(back(fn(b)), x, y)))
+    found.roi = (x, y, w, h) if roi is not None else None
+    return found
+
+
+def _prepare(image: np.ndarray, polarity: str, max_side: Optional[int]):
+    """`image` as the grey picture actually analysed (sheet cut out, at most max_side long),
+    and the function taking a box in it back to `image`."""
+    import cv2
+
+    from .digits import MAX_SIDE
+    from .ink import LIGHT_ON_DARK, to_grey
+    from .paper import frame_sheet
+
+    grey = to_grey(image)
+    ox = oy = 0
+    if polarity != LIGHT_ON_DARK:
+        grey, (ox, oy) = frame_sheet(grey)
+    # Twice the analysis size: a page levelled by 45 degrees needs a canvas 1.4 times as long,
+    # which each reading reduces again to max_side (measured: reduced to max_side only here,
+    # a tilted 16 MP photo lost 25 of its 64 digits).
+    limit = 2 * (max_side or MAX_SIDE)
+    scale = 1.0
+    if max(grey.shape) > limit:
+        scale = limit / max(grey.shape)
+        grey = cv2.resize(grey, (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale))),
+                          interpolation=cv2.INTER_AREA)
+
+    def back(box):
+        bx, by, bw, bh = box
+        return (int(round(bx / scale)) + ox, int(round(by / scale)) + oy,
+                max(1, int(round(bw / scale))), max(1, int(round(bh / scale))))
+
+    return grey, back
+
+
+def _confidences(reading: Reading) -> list[float]:
+    return [d.confidence for d in reading.digits]
+
+
+def _boxes(reading: Reading) -> list[Box]:
+    return [d.box for d in reading.digits]
+
+
+def _shift(box: Box, dx: int, dy: int) -> Box:
+    return box[0] + dx, box[1] + dy, box[2], box[3]
+
+
+def _moved(reading: Reading, fn) -> Reading:
+    """A copy of `reading` with each digit's box mapped by `fn` (order and rows unchanged)."""
+    from dataclasses import replace
+
+    return replace(reading, digits=[replace(d, box=tuple(int(v) for v in fn(d.box))) for d in reading.digits])
+
+
+def _read(classifier: Classifier, image: np.ndarray, roi: Optional[Box], polarity: str,
+          max_side: Optional[int], sheet: bool = True) -> Reading:
     extraction = extract_digits(image, roi=roi, polarity=polarity, classify=classifier.predict_proba,
-                                max_side=max_side)
+                                max_side=max_side, sheet=sheet)
     probabilities = predict_views(classifier.predict_proba, [d.views for d in extraction.digits])
     digits = []
     for found, p in zip(extraction.digits, probabilities):
@@ -79,5 +180,5 @@ def describe(reading: Reading) -> str:
     if not reading.digits:
         return "no digit found"
     parts = " ".join(f"{d.digit}({100 * d.confidence:.0f}%)" for d in reading.digits)
-    rows = " / ".join(reading.rows)
+    rows = " / ".join(reading.marked_rows)
     return f"{rows}   [{parts}]"

@@ -1,0 +1,183 @@
+"""Which way is up? A page turned a quarter or half turn without an EXIF tag, or held at an angle.
+
+Two questions, both answered over the whole page, never from one digit (a 6 turned round is
+a 9):
+1. a quarter or half turn: the page is read in each of the four turns and the model scores
+   each reading (`page_score`: every digit it is sure of counts for it, every doubtful one
+   against); the other turns are only tried when the upright reading is doubtful, so a
+   clear page costs one reading;
+2. an angle within about 45 degrees: the direction of the text lines, from the digits found
+   (each digit's nearest neighbours of its own size lie along its line); past a few degrees
+   the page is turned level and read again, and the level reading is kept when it scores
+   better.
+
+Boxes are given back in the coordinates of the image as it was passed in (the bounding box
+of a turned digit's corners). Imports cv2 at load time.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import cv2
+import numpy as np
+
+# A reading is doubtful (worth trying the other turns) when fewer than this share of its
+# digits are read with at least SURE confidence.
+SURE = 0.8
+SURE_SHARE = 0.75
+FEW_DIGITS = 3
+# Angles smaller than this are left to the row chaining (reading_order follows a slight tilt).
+MIN_SKEW = 8.0
+MAX_SKEW = 45.0
+# A turned reading must score this much better than the page as given (one sure digit more):
+# a page of 6s, 9s and 0s reads almost as well upside down.
+TURN_MARGIN = 1.0
+# The other turns are first tried at this size (long side, pixels).
+QUICK_SIDE = 800
+
+
+def page_score(confidences: list[float]) -> float:
+    """Sum of (2 p - 1) over the digits: a digit read at over 50% adds, a doubtful one subtracts.
+
+    Sideways or upside-down writing gives fewer digits and far less sure ones. Each digit
+    counts at most one, and the sum rather than the mean keeps a reading of one lucky digit
+    from beating a page of fairly sure ones.
+    """
+    return float(sum(2.0 * p - 1.0 for p in confidences))
+
+
+def is_doubtful(confidences: list[float]) -> bool:
+    """Worth trying the other turns: few digits sure, or too few digits to show which way is up
+    (a turned page's digits lie on their side, and most are dropped as too wide: one sure "1"
+    is all that is left)."""
+    if len(confidences) < FEW_DIGITS:
+        return True
+    return float(np.mean(np.asarray(confidences) >= SURE)) < SURE_SHARE
+
+
+def text_angle(boxes: list[tuple[int, int, int, int]]) -> float:
+    """The direction of the lines of writing, in degrees within (-45, 45]; 0 for too few digits.
+
+    Each digit is joined to its nearest neighbour of similar height; the directions of these
+    links (modulo 180) are averaged on the doubled-angle circle, weighted by nothing but their
+    count, so a few links between rows do not turn the answer.
+    """
+    if len(boxes) < 3:
+        return 0.0
+    centres = np.array([(x + w / 2, y + h / 2) for x, y, w, h in boxes], np.float64)
+    heights = np.array([h for _, _, _, h in boxes], np.float64)
+    angles = []
+    for i in range(len(boxes)):
+        similar = (heights >= 0.5 * heights[i]) & (heights <= 2.0 * heights[i])
+        similar[i] = False
+        if not similar.any():
+            continue
+        distance = np.hypot(*(centres[similar] - centres[i]).T)
+        j = np.flatnonzero(similar)[int(np.argmin(distance))]
+        if distance.min() > 3.0 * heights[i]:
+            continue
+        dx, dy = centres[j] - centres[i]
+        angles.append(np.arctan2(dy, dx))
+    if len(angles) < 3:
+        return 0.0
+    doubled = np.array(angles) * 2
+    # Lines of digits run left to right: angles near +-90 degrees are links inside a column.
+    mean = np.arctan2(np.sin(doubled).mean(), np.cos(doubled).mean()) / 2
+    degrees = float(np.degrees(mean))
+    return degrees if abs(degrees) <= MAX_SKEW else 0.0
+
+
+def turn(image: np.ndarray, quarters: int) -> np.ndarray:
+    """`image` turned `quarters` quarter turns anticlockwise."""
+    return np.ascontiguousarray(np.rot90(image, quarters))
+
+
+def unturn_box(box, quarters: int, shape: tuple[int, ...]):
+    """A box in the turned image -> the same box in the original (of `shape`)."""
+    x, y, w, h = box
+    height, width = shape[:2]
+    q = quarters % 4
+    if q == 0:
+        return box
+    if q == 1:   # turned anticlockwise: turned (x, y) came from original (W-1-y, x)
+        return (width - y - h, x, h, w)
+    if q == 2:
+        return (width - x - w, height - y - h, w, h)
+    return (y, height - x - w, h, w)
+
+
+def level(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """`image` turned by `angle` degrees (text at that slope becomes level), on a canvas large
+    enough to keep all of it, and the 2x3 matrix back to the original's coordinates."""
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
+    matrix[0, 2] += new_w / 2 - w / 2
+    matrix[1, 2] += new_h / 2 - h / 2
+    turned = cv2.warpAffine(image, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return turned, cv2.invertAffineTransform(matrix)
+
+
+def unlevel_box(box, back: np.ndarray, shape: tuple[int, ...]):
+    """A box in the levelled image -> the bounding box of its corners in the original."""
+    x, y, w, h = box
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64)
+    points = corners @ back.T
+    height, width = shape[:2]
+    x0, y0 = np.clip(points.min(axis=0), 0, [width - 1, height - 1])
+    x1, y1 = np.clip(points.max(axis=0), 0, [width, height])
+    return int(x0), int(y0), max(1, int(round(x1 - x0))), max(1, int(round(y1 - y0)))
+
+
+def read_upright(read: Callable, image: np.ndarray, confidences: Callable, boxes_of: Callable,
+                 with_boxes: Callable):
+    """The best reading of `image` over quarter turns and a levelling of tilted lines.
+
+    `read(image)` gives a reading, `confidences(reading)` its digits' confidences,
+    `boxes_of(reading)` their boxes, `with_boxes(reading, fn)` a copy with each box mapped by fn.
+    The page as given is levelled first (a tilted page reads doubtfully too); only a reading
+    still doubtful tries the turns, and a turn must win by TURN_MARGIN.
+    """
+
+    def levelled(picture, reading):
+        """(reading, matrix back or None): `picture` read level when its lines slope."""
+        angle = text_angle(boxes_of(reading))
+        if abs(angle) < MIN_SKEW:
+            return reading, None
+        turned, back = level(picture, angle)
+        again = read(turned)
+        if page_score(confidences(again)) > page_score(confidences(reading)):
+            return again, back
+        return reading, None
+
+    best, back = levelled(image, read(image))
+    quarters = 0
+    best_score = page_score(confidences(best))
+    if is_doubtful(confidences(best)):
+        # The turns are tried on a reduced copy (a quarter of the pixels or fewer), against the
+        # page as given at that size; only a winning turn is read again at full size.
+        factor = min(1.0, QUICK_SIDE / max(image.shape[:2]))
+        quick = image if factor == 1.0 else cv2.resize(
+            image, (max(8, round(image.shape[1] * factor)), max(8, round(image.shape[0] * factor))),
+            interpolation=cv2.INTER_AREA)
+        quick_best = page_score(confidences(read(quick))) if factor < 1.0 else best_score
+        winner = 0
+        for q in (1, 3, 2):
+            score = page_score(confidences(read(turn(quick, q))))
+            if score > quick_best + TURN_MARGIN:
+                quick_best, winner = score, q
+        if winner:
+            reading = read(turn(image, winner))
+            if page_score(confidences(reading)) > best_score + TURN_MARGIN:
+                best, quarters, back = reading, winner, None
+                best, back = levelled(turn(image, quarters), best)
+    upright_shape = turn(image, quarters).shape if quarters else image.shape
+
+    def to_original(box):
+        if back is not None:
+            box = unlevel_box(box, back, upright_shape)
+        return unturn_box(box, quarters, image.shape)
+
+    return with_boxes(best, to_original)
