@@ -1,0 +1,113 @@
+"""Data verification on a tiny stand-in for MNIST: no real data, so it runs in the quick tier.
+
+The published md5s and sizes (data.IDX_FILES) are replaced by those of four small arrays, so
+every check the real files go through (size, md5, IDX header, the npz rebuilt as IDX bytes)
+runs here on files of a few hundred bytes, and a single flipped byte must be refused.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+import numpy as np
+import pytest
+
+from mnist_cnn import data
+from mnist_cnn.data import DataError
+
+KEYS = {"train-images-idx3-ubyte": "x_train", "train-labels-idx1-ubyte": "y_train",
+        "t10k-images-idx3-ubyte": "x_test", "t10k-labels-idx1-ubyte": "y_test"}
+
+
+@pytest.fixture
+def tiny(monkeypatch):
+    """name -> array: 6 train and 4 test "images" of 3x3 pixels, with their labels."""
+    rng = np.random.default_rng(0)
+    arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (6, 3, 3), dtype=np.uint8),
+              "train-labels-idx1-ubyte": np.array([0, 1, 2, 3, 4, 5], np.uint8),
+              "t10k-images-idx3-ubyte": rng.integers(0, 256, (4, 3, 3), dtype=np.uint8),
+              "t10k-labels-idx1-ubyte": np.array([9, 8, 7, 6], np.uint8)}
+    published = {name: (hashlib.md5(data.encode_idx(a)).hexdigest(), len(data.encode_idx(a)), KEYS[name])
+                 for name, a in arrays.items()}
+    monkeypatch.setattr(data, "IDX_FILES", published)
+    return arrays
+
+
+def _write_idx(folder, arrays, gz=True):
+    folder.mkdir(exist_ok=True)
+    for name, array in arrays.items():
+        raw = data.encode_idx(array)
+        if gz:
+            (folder / f"{name}.gz").write_bytes(gzip.compress(raw))
+        else:
+            (folder / name).write_bytes(raw)
+    return folder
+
+
+def _write_npz(path, arrays):
+    np.savez(path, **{KEYS[name]: array for name, array in arrays.items()})
+    return path
+
+
+def test_good_idx_files_and_npz_load_with_their_source(tiny, tmp_path):
+    for folder in (_write_idx(tmp_path / "gz", tiny), _write_idx(tmp_path / "raw", tiny, gz=False)):
+        loaded = data.load_mnist(folder, download=False)
+        assert loaded.source == str(folder)
+        assert np.array_equal(loaded.train_images, tiny["train-images-idx3-ubyte"])
+        assert np.array_equal(loaded.test_labels, tiny["t10k-labels-idx1-ubyte"])
+        assert all(ok and detail == "md5 ok" for *_, ok, detail in data.verify(folder))
+    npz = _write_npz(tmp_path / "mnist.npz", tiny)
+    loaded = data.load_mnist(npz, download=False)
+    assert np.array_equal(loaded.test_images, tiny["t10k-images-idx3-ubyte"])
+    assert np.array_equal(loaded.train_labels, tiny["train-labels-idx1-ubyte"])
+    assert [ok for *_, ok, _ in data.verify(npz)] == [True] * 4
+
+
+def test_a_corrupt_npz_is_refused_by_its_checksum(tiny, tmp_path):
+    """Same shapes, same dtype, one pixel changed: only the md5 can tell."""
+    bad = dict(tiny)
+    bad["t10k-images-idx3-ubyte"] = tiny["t10k-images-idx3-ubyte"].copy()
+    bad["t10k-images-idx3-ubyte"][1, 1, 1] ^= 0x01
+    npz = _write_npz(tmp_path / "mnist.npz", bad)
+    with pytest.raises(DataError, match=r"mnist.npz \[x_test\]: checksum mismatch for t10k-images-idx3-ubyte"):
+        data.load_mnist(npz, download=False)
+    rows = {name: (ok, detail) for name, _, ok, detail in data.verify(npz)}
+    assert rows["t10k-images-idx3-ubyte"][0] is False and "checksum mismatch" in rows["t10k-images-idx3-ubyte"][1]
+    assert all(ok for name, (ok, _) in rows.items() if name != "t10k-images-idx3-ubyte")
+
+
+def test_a_corrupt_or_short_idx_file_is_refused(tiny, tmp_path):
+    folder = _write_idx(tmp_path / "raw", tiny, gz=False)
+    labels = folder / "train-labels-idx1-ubyte"
+    raw = bytearray(labels.read_bytes())
+    raw[-1] ^= 0x01
+    labels.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="checksum mismatch for train-labels-idx1-ubyte.*the file is corrupt"):
+        data.load_mnist(folder, download=False)
+    labels.write_bytes(bytes(raw[:-1]))
+    with pytest.raises(DataError, match=r"expected 14 bytes of train-labels-idx1-ubyte, got 13"):
+        data.load_mnist(folder, download=False)
+    rows = {name: ok for name, _, ok, _ in data.verify(folder)}
+    assert rows == {"train-images-idx3-ubyte": True, "train-labels-idx1-ubyte": False,
+                    "t10k-images-idx3-ubyte": True, "t10k-labels-idx1-ubyte": True}
+
+
+def test_an_npz_without_an_array_or_not_an_npz_is_a_clear_error(tiny, tmp_path):
+    partial = {name: a for name, a in tiny.items() if name != "t10k-labels-idx1-ubyte"}
+    with pytest.raises(DataError, match="no array 'y_test'; expected a Keras-style mnist.npz"):
+        data.load_mnist(_write_npz(tmp_path / "mnist.npz", partial), download=False)
+    broken = tmp_path / "broken" / "mnist.npz"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(DataError, match="not a readable .npz file"):
+        data.load_mnist(broken, download=False)
+
+
+def test_a_folder_with_three_of_four_files_is_not_data(tiny, tmp_path):
+    folder = _write_idx(tmp_path / "some", tiny)
+    (folder / "t10k-labels-idx1-ubyte.gz").unlink()
+    assert data.find_files(folder) is None
+    assert [detail for *_, detail in data.verify(folder)] == ["missing"] * 4
+    with pytest.raises(DataError, match="MNIST was not found"):
+        data.load_mnist(folder, download=False)
