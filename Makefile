@@ -6,7 +6,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install train test clean-venv
+.PHONY: install train test test-quick mutation clean-venv
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ train: $(STAMP)
 # The whole test suite (pytest). ARGS passes pytest options, e.g. make test ARGS="-k metrics"
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
+
+# The quick tier: no training, no MNIST (markers come from the fixtures, tests/conftest.py).
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not mnist" $(ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

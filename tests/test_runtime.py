@@ -166,6 +166,7 @@ def _framework_sees_a_gpu(framework: str) -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
+@pytest.mark.slow  # a training process (that must refuse to start) per framework
 @pytest.mark.parametrize("framework", ["torch", "keras"])
 def test_train_on_a_missing_gpu_says_so_in_one_line(framework, tmp_path):
     # The skip is decided by probing the machine first, never by reading the output under test:

@@ -225,6 +225,7 @@ def test_a_full_disk_while_saving_leaves_no_run(fake, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("framework", ["torch", "keras"])
 def test_real_backends_train_on_the_augmented_images(framework, mnist):
     """Same seed, same batches, same rates: only the images differ, so must the models."""
