@@ -85,3 +85,45 @@ def test_log_loss_and_report():
 def test_mismatched_shapes_are_an_error():
     with pytest.raises(ValueError, match="differ in shape"):
         metrics.accuracy(np.zeros(3), np.zeros(4))
+
+
+def test_one_sample_is_enough_and_none_is_an_error():
+    assert metrics.accuracy(np.array([3]), np.array([3])) == 1.0
+    with pytest.raises(ValueError, match="^no samples$"):
+        metrics.accuracy(np.array([]), np.array([]))
+
+
+def test_ten_classes_by_default_and_uint8_labels_as_mnist_stores_them():
+    y_true = np.array([9, 0, 9, 3], np.uint8)
+    y_pred = np.array([9, 9, 9, 3], np.uint8)
+    cm = metrics.confusion_matrix(y_true, y_pred)
+    assert cm.shape == (10, 10) and cm[9, 9] == 2 and cm[0, 9] == 1 and cm.sum() == 4
+    report = metrics.report(y_true, np.eye(10, dtype=np.float32)[y_pred])
+    assert report.confusion.shape == (10, 10) and report.per_class.support.tolist()[9] == 2
+
+
+def test_a_true_class_given_probability_zero_costs_a_finite_loss():
+    # clipped at 1e-7 as Keras does: -log(1e-7) ~ 16.1, not infinity
+    proba = np.array([[0.0, 1.0], [1.0, 0.0]])
+    assert metrics.log_loss(np.array([0, 0]), proba) == pytest.approx(-np.log(1e-7) / 2)
+
+
+def test_equally_confident_mistakes_keep_their_order_and_only_20_are_listed():
+    # 60 images, every one wrong with the same confidence: a stable sort keeps index order
+    # (numpy's default quicksort does not for this many equal keys)
+    proba = np.tile(np.array([[0.2, 0.8]]), (60, 1))
+    proba[::3] = [0.1, 0.9]  # every third more confidently wrong
+    y = np.zeros(60, np.int64)
+    order = metrics.misclassified_by_confidence(y, proba)
+    assert order.tolist() == list(range(0, 60, 3)) + [i for i in range(60) if i % 3]
+    data = metrics.report(y, proba, num_classes=2).to_dict()
+    assert data["misclassified_most_confident"] == list(range(0, 60, 3))  # the 20 most confident
+    assert data["per_class"]["f1"] == [0.0, 0.0]
+
+
+def test_top_confusions_lists_only_real_mistakes_five_by_default():
+    cm = np.diag([5, 5, 5, 5])
+    cm[2, 1] = 1
+    assert metrics.top_confusions(cm) == [(2, 1, 1)]
+    cm = np.ones((4, 4), np.int64) + np.diag([9, 9, 9, 9])
+    assert len(metrics.top_confusions(cm)) == 5 and len(metrics.top_confusions(cm, k=12)) == 12
