@@ -215,3 +215,35 @@ def test_bf16_mixed_precision_trains_on_the_cpu(framework, mnist):
     weights = __import__("mnist_cnn.backends", fromlist=["get_backend"]).get_backend(framework).weights(
         trained.classifier)
     assert all(array.dtype == np.float32 for layer in weights for array in layer.values())
+
+
+@pytest.mark.slow  # builds and steps real trainers of both frameworks (TensorFlow compiles its step)
+def test_bf16_really_computes_in_bfloat16_and_keeps_float32_weights():
+    """Not only "it trains": the layers' outputs during a training step are bfloat16 (PyTorch
+    autocast) and the Keras layers compute in bfloat16 over float32 variables."""
+    from mnist_cnn.backends import get_backend
+    from mnist_cnn.config import get_recipe
+    from mnist_cnn.weights import initial_weights
+
+    config = get_recipe("fast").with_overrides(batch_size=16)
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (32, 28, 28), dtype=np.uint8), rng.integers(0, 10, 32).astype(np.uint8)
+    torch = pytest.importorskip("torch")
+    if torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        trainer = get_backend("torch").create_trainer(config, images, labels, initial_weights(config.spec, 0),
+                                                      runtime=Runtime(precision="bf16"))
+        seen = []
+        for module in trainer.model.modules():
+            if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+                module.register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+        loss, _ = trainer.train_epoch([np.arange(16), np.arange(16, 32)], lambda step: 1e-3, lambda *a: None)
+        assert np.isfinite(loss) and seen and set(seen) == {torch.bfloat16}, seen
+        assert {p.dtype for p in trainer.model.parameters()} == {torch.float32}
+    pytest.importorskip("keras_impl.backend")
+    trainer = get_backend("keras").create_trainer(config, images, labels, initial_weights(config.spec, 0),
+                                                  runtime=Runtime(precision="bf16"))
+    weighted = [layer for layer in trainer.model.layers if layer.weights]
+    assert weighted and {layer.compute_dtype for layer in weighted} == {"bfloat16"}
+    assert {layer.variable_dtype for layer in weighted} == {"float32"}
+    loss, _ = trainer.train_epoch([np.arange(16), np.arange(16, 32)], lambda step: 1e-3, lambda *a: None)
+    assert np.isfinite(loss)
