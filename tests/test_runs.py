@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -183,3 +184,61 @@ def test_csv_round_trip_and_runs_root(tmp_path, monkeypatch):
     monkeypatch.delenv("MNIST_CNN_RUNS")
     assert runs.runs_root() == Path("runs")
     assert runs.run_framework(tmp_path) is None
+
+
+def test_every_file_is_written_beside_its_target_under_a_hidden_temporary_name(tmp_path, monkeypatch):
+    # A temporary in another folder (/tmp) could not be renamed onto a run on another disk, and
+    # one that is not hidden would look like a run file if the process were killed mid-write.
+    seen = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(runs.os, "fsync", lambda fd: (seen.extend(p.name for p in tmp_path.iterdir()),
+                                                      real_fsync(fd))[1])
+    runs.write_json(tmp_path / "metrics.json", {"b": 1, "a": 2})
+    (name,) = seen
+    assert name.startswith(".metrics.json.") and name.endswith(".tmp")
+    # written as people read it: indented, in the order given, one newline at the end
+    assert (tmp_path / "metrics.json").read_text() == '{\n  "b": 1,\n  "a": 2\n}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_run_names_are_a_sortable_time_stamp_then_framework_and_recipe(tmp_path):
+    with runs.new_run(tmp_path, "keras", "kids") as staging:
+        final = runs.publish_run(staging, tmp_path, "keras", "kids")
+    assert re.fullmatch(r"\d{8}-\d{6}-keras-kids", final.name), final.name
+    assert final.is_dir() and not staging.exists()
+
+
+def test_a_hidden_or_half_written_folder_is_never_a_run(tmp_path):
+    hidden = make_run(tmp_path, ".incomplete-20260101-000000-torch-fast-abc")  # all files, not yet renamed
+    assert runs.is_complete_run(tmp_path / "20260101-000000-torch-fast") is False  # does not exist
+    assert not runs.is_complete_run(hidden) and runs.list_runs(tmp_path) == []
+
+
+def test_resolving_files_outside_runs_and_runs_without_a_framework(tmp_path):
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    _model_file(loose / "mine.pt", "torch")
+    assert runs.resolve_model(str(loose / "mine.pt"), None, tmp_path) == (loose / "mine.pt", "torch", None)
+    # a complete run whose config names no framework: its model.pt is the model
+    old = make_run(tmp_path, "20260101-000000-torch-fast")
+    runs.write_json(old / "config.json", {"recipe": "fast"})
+    assert runs.resolve_model("latest", None, tmp_path)[0] == old / "model.pt"
+    with pytest.raises(ModelFileError, match=r"^no complete run in .*: train one first "
+                                             r"\(mnist-cnn train --framework torch\) or pass --model PATH$"):
+        runs.resolve_model("latest", None, tmp_path / "empty")
+
+
+def test_sniffing_names_what_a_file_is_or_is_not(tmp_path):
+    with pytest.raises(ModelFileError, match=r"missing.pt: no such file$"):
+        runs.sniff_model_format(tmp_path / "missing.pt")
+    tflite = tmp_path / "model.tflite"
+    tflite.write_bytes(b"\x1c\x00\x00\x00TFL3" + bytes(32))
+    assert runs.sniff_model_format(tflite) == "tflite"
+    half_keras = tmp_path / "half.keras"
+    with zipfile.ZipFile(half_keras, "w") as archive:
+        archive.writestr("config.json", "{}")  # no weights: not a Keras model
+    with pytest.raises(ModelFileError, match="a zip archive, but neither a PyTorch .pt nor a Keras .keras model"):
+        runs.sniff_model_format(half_keras)
+    keras = tmp_path / "model.keras"
+    _model_file(keras, "keras")
+    assert runs.sniff_model_format(keras) == "keras"
