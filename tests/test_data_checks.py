@@ -111,3 +111,108 @@ def test_a_folder_with_three_of_four_files_is_not_data(tiny, tmp_path):
     assert [detail for *_, detail in data.verify(folder)] == ["missing"] * 4
     with pytest.raises(DataError, match="MNIST was not found"):
         data.load_mnist(folder, download=False)
+
+
+# ------------------------------------------------- downloads from a real HTTP mirror on 127.0.0.1
+
+@pytest.fixture
+def tiny_mirror(tiny, tmp_path):
+    """Serve folders of tiny .gz files over HTTP; yields folder -> base URL."""
+    import http.server
+    import threading
+    from functools import partial
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    servers = []
+
+    def serve(folder):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_download_verifies_reports_progress_and_keeps_only_good_files(tiny, tmp_path, tiny_mirror):
+    url = tiny_mirror(_write_idx(tmp_path / "served", tiny))
+    seen = []
+    target = tmp_path / "cache"
+    written = data.download_mnist(target, mirrors=[url], on_progress=lambda *event: seen.append(event))
+    names = [f"{name}.gz" for name in tiny]
+    assert [p.name for p in written] == names and sorted(p.name for p in target.iterdir()) == sorted(names)
+    sizes = {f"{name}.gz": (tmp_path / "served" / f"{name}.gz").stat().st_size for name in tiny}
+    assert seen == [(name, size, size) for name, size in sizes.items()]  # one chunk each: done == total
+    for name in tiny:
+        assert (target / f"{name}.gz").read_bytes() == (tmp_path / "served" / f"{name}.gz").read_bytes()
+    assert data.download_mnist(target, mirrors=[url]) == []                        # verified: nothing to fetch
+    assert [p.name for p in data.download_mnist(target, mirrors=[url], force=True)] == names
+    loaded = data.load_mnist(target, download=False)
+    assert np.array_equal(loaded.train_images, tiny["train-images-idx3-ubyte"])
+
+
+def test_a_corrupt_local_file_is_downloaded_again(tiny, tmp_path, tiny_mirror):
+    url = tiny_mirror(_write_idx(tmp_path / "served", tiny))
+    target = _write_idx(tmp_path / "cache", tiny)
+    labels = target / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x04\x01\x02\x03\x04"))  # wrong labels
+    assert [p.name for p in data.download_mnist(target, mirrors=[url])] == ["t10k-labels-idx1-ubyte.gz"]
+    assert all(ok for *_, ok, _ in data.verify(target))
+
+
+def test_a_bad_mirror_falls_back_and_a_failed_download_leaves_nothing(tiny, tmp_path, tiny_mirror):
+    bad = dict(tiny)
+    bad["t10k-labels-idx1-ubyte"] = np.array([0, 0, 0, 0], np.uint8)  # a valid file of the wrong content
+    bad_url = tiny_mirror(_write_idx(tmp_path / "bad", bad))
+    good_url = tiny_mirror(_write_idx(tmp_path / "good", tiny))
+    target = tmp_path / "cache"
+    data.download_mnist(target, mirrors=[bad_url, good_url])
+    assert all(ok for *_, ok, _ in data.verify(target))
+    elsewhere = tmp_path / "elsewhere"
+    with pytest.raises(DataError, match=r"could not download t10k-labels-idx1-ubyte.gz; "
+                                        r"http://127.0.0.1:\d+/t10k-labels-idx1-ubyte.gz: .*checksum mismatch"):
+        data.download_mnist(elsewhere, mirrors=[bad_url])
+    left = sorted(p.name for p in elsewhere.iterdir())
+    assert left == ["t10k-images-idx3-ubyte.gz", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
+
+
+def test_a_connection_that_closes_early_is_refused(tmp_path):
+    class Short:
+        headers = {"Content-Length": "10"}
+
+        def __init__(self):
+            self.chunks = [b"12345", b""]
+
+        def read(self, size):
+            assert size == 1 << 16
+            return self.chunks.pop(0)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    import urllib.request
+
+    original = urllib.request.urlopen
+    urllib.request.urlopen = lambda url, timeout: Short()
+    try:
+        with pytest.raises(DataError, match=r"^http://x/f.gz: connection closed after 5 of 10 bytes$"):
+            data._fetch("http://x/f.gz", tmp_path / "part", "f.gz", None, 5.0)
+    finally:
+        urllib.request.urlopen = original
+    assert (tmp_path / "part").read_bytes() == b"12345"
+
+
+def test_mirrors_come_from_the_environment_or_the_defaults(monkeypatch):
+    monkeypatch.setenv("MNIST_CNN_MIRRORS", "http://a/, http://b/ http://c/")
+    assert data._mirrors_from_env() == ["http://a/", "http://b/", "http://c/"]
+    monkeypatch.setenv("MNIST_CNN_MIRRORS", "")
+    assert data._mirrors_from_env() == list(data.DEFAULT_MIRRORS)
