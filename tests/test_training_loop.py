@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import errno
 import math
+import os
+import re
 
 import numpy as np
 import pytest
@@ -70,8 +72,9 @@ class FakeBackend:
     def __init__(self, log):
         self.log = log
 
-    def create_trainer(self, config, images, labels, weights):
+    def create_trainer(self, config, images, labels, weights, **options):
         self.log["created"] = (images.copy(), labels.copy(), len(weights))
+        self.log["config"], self.log["weights"], self.log["options"] = config, weights, options
         return FakeTrainer(images, labels, self.log)
 
     def versions(self):
@@ -236,3 +239,72 @@ def test_real_backends_train_on_the_augmented_images(framework, mnist):
     images = mnist.test_images[:200]
     np.testing.assert_array_equal(plain.classifier.predict_proba(images), again.classifier.predict_proba(images))
     assert np.abs(plain.classifier.predict_proba(images) - augmented.classifier.predict_proba(images)).max() > 1e-3
+
+
+def test_what_the_backend_and_the_listener_are_told(fake):
+    from mnist_cnn.runtime import Runtime
+    from mnist_cnn.weights import initial_weights
+
+    config = get_recipe("kids").with_overrides(epochs=1, batch_size=50, val_split=0.2, seed=9)
+    listener = Steps()
+    runtime = Runtime(precision="bf16")
+    trained = training.train_model(config, "torch", tiny_mnist(), listener, runtime=runtime)
+    assert fake["config"] is config and fake["options"] == {"runtime": runtime}
+    expected = initial_weights(config.spec, 9)
+    assert all(np.array_equal(a[k], b[k]) for a, b in zip(fake["weights"], expected) for k in a)
+    assert listener.events[0][1] == {"framework": "torch", "framework_name": "PyTorch", "recipe": "kids",
+                                     "epochs": 1, "steps_per_epoch": 2, "n_train": 80, "n_val": 20,
+                                     "batch_size": 50}
+    training.train_model(config, "torch", tiny_mnist())
+    assert fake["options"] == {}  # no runtime: the backend's own default (this CPU, fp32)
+    row = trained.history[0]
+    assert 0 <= row["train_seconds"] <= row["seconds"] < 60 and trained.total_seconds < 60
+    assert training.predict_proba_batched(FakeClassifier(0.5), np.zeros((0, 28, 28), np.uint8)).shape == (0, 10)
+    assert training.predict_proba_batched(FakeClassifier(0.5), np.zeros((0, 28, 28), np.uint8)).dtype == np.float32
+
+
+def test_after_epoch_gets_the_model_and_plateau_without_validation_follows_training_accuracy(fake):
+    got = []
+    config = get_recipe("tutorial").with_overrides(epochs=3, batch_size=50, lr=0.1, val_split=0.0, plateau_patience=1)
+    training.train_model(config, "torch", tiny_mnist(), after_epoch=lambda e, c: got.append(c) and False)
+    assert all(isinstance(c, FakeClassifier) for c in got) and len(got) == 3
+    # training accuracy rises every epoch (the fake): no reduction
+    assert [rates[0] for rates in fake["rates"]] == pytest.approx([0.1, 0.1, 0.1])
+
+
+def test_the_run_files_record_what_ran(fake, tmp_path):
+    import json
+    import platform
+    import resource
+
+    from mnist_cnn.architectures import trainable_parameter_counts
+
+    data = tiny_mnist()
+    config = get_recipe("kids").with_overrides(epochs=2, batch_size=50, val_split=0.0)
+    outcome = training.train_and_save(config, "torch", data, tmp_path, command="mnist-cnn train -r kids")
+    saved = json.loads((outcome.run_dir / "config.json").read_text())
+    assert set(saved) == {*config.to_dict(), "framework", "framework_name", "spec", "data_source", "n_train", "n_val",
+                          "versions", "runtime", "machine", "command", "created"}
+    assert (saved["framework"], saved["framework_name"], saved["data_source"], saved["command"]) == (
+        "torch", "PyTorch", "tiny", "mnist-cnn train -r kids")
+    assert (saved["n_train"], saved["n_val"], saved["spec"]) == (100, 0, config.spec.to_dict())
+    assert saved["versions"] == {"python": platform.python_version(), "numpy": np.__version__, "fake": "1"}
+    assert saved["machine"] == {"platform": platform.platform(), "processor": platform.machine(),
+                                "cpu_count": os.cpu_count()}
+    assert saved["runtime"]["device"] == "cpu" and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}",
+                                                                saved["created"])
+    summary = json.loads((outcome.run_dir / "metrics.json").read_text())
+    assert {k: v for k, v in summary.items() if k != "test"} == outcome.summary
+    assert set(outcome.summary) == {"framework", "recipe", "test_accuracy", "test_loss", "epochs", "train_seconds",
+                                    "total_seconds", "train_images_per_second", "parameters", "model_file",
+                                    "model_bytes", "peak_memory_mb", "device", "processes"}
+    assert outcome.summary["train_images_per_second"] == pytest.approx(200 / outcome.trained.train_seconds)
+    assert outcome.summary["test_loss"] == outcome.report.loss and outcome.summary["epochs"] == 2
+    assert outcome.summary["parameters"] == sum(trainable_parameter_counts(config.spec))
+    assert (outcome.summary["device"], outcome.summary["processes"], outcome.summary["model_file"]) == ("cpu", 1, "model.pt")
+    assert outcome.summary["train_seconds"] == outcome.trained.train_seconds
+    assert outcome.summary["total_seconds"] == outcome.trained.total_seconds
+    # Linux reports the peak in kilobytes: megabytes are that / 1024, and this process holds some
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert 10 < outcome.summary["peak_memory_mb"] <= peak
+    assert (outcome.run_dir / "plots" / "curves.png").is_file()
