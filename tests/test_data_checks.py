@@ -216,3 +216,16 @@ def test_mirrors_come_from_the_environment_or_the_defaults(monkeypatch):
     assert data._mirrors_from_env() == ["http://a/", "http://b/", "http://c/"]
     monkeypatch.setenv("MNIST_CNN_MIRRORS", "")
     assert data._mirrors_from_env() == list(data.DEFAULT_MIRRORS)
+
+
+def test_normalize_scales_to_the_training_mean_and_std_in_place_when_asked():
+    images = np.array([[[0, 255], [51, 102]]], np.uint8)
+    expected = (images / 255.0 - data.PIXEL_MEAN) / data.PIXEL_STD
+    result = data.normalize(images)
+    assert result.dtype == np.float32 and result.shape == images.shape
+    np.testing.assert_allclose(result, expected, rtol=1e-6)
+    out = np.full(images.shape, 7.0, np.float32)
+    assert data.normalize(images, out=out) is out
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    assert images.tolist() == [[[0, 255], [51, 102]]]  # the uint8 images are untouched
+    assert (data.PIXEL_MEAN, data.PIXEL_STD) == (0.1307, 0.3081)
