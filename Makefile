@@ -6,7 +6,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install train test test-quick mutation clean-venv
+.PHONY: install train test test-quick clean-venv
 
 install: $(STAMP)
 
