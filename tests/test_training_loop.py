@@ -84,7 +84,11 @@ class FakeBackend:
 @pytest.fixture
 def fake(monkeypatch):
     log = {"batches": [], "images": [], "rates": [], "confidences": [0.6, 0.7, 0.7, 0.7, 0.7]}
-    monkeypatch.setattr(training, "get_backend", lambda name: FakeBackend(log))
+    def get_backend(name):
+        assert name == "torch", name  # the framework asked for, passed on
+        return FakeBackend(log)
+
+    monkeypatch.setattr(training, "get_backend", get_backend)
     monkeypatch.setattr(training, "keep_freed_memory", lambda: None)
     return log
 
@@ -308,3 +312,23 @@ def test_the_run_files_record_what_ran(fake, tmp_path):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert 10 < outcome.summary["peak_memory_mb"] <= peak
     assert (outcome.run_dir / "plots" / "curves.png").is_file()
+
+
+def test_train_and_save_passes_listener_and_runtime_on_and_stages_under_its_name(fake, tmp_path):
+    from mnist_cnn.runtime import Runtime
+
+    class Watching(Steps):
+        def on_epoch_start(self, epoch):
+            super().on_epoch_start(epoch)
+            self.staged = [p.name for p in tmp_path.iterdir()]
+
+    listener, runtime = Watching(), Runtime(precision="bf16")
+    config = get_recipe("kids").with_overrides(epochs=1, batch_size=50, val_split=0.0)
+    outcome = training.train_and_save(config, "torch", tiny_mnist(), tmp_path, listener, runtime=runtime)
+    assert ("epoch", 0) in listener.events and fake["options"] == {"runtime": runtime}
+    (staged,) = listener.staged
+    assert staged.startswith(".incomplete-") and "-torch-kids-" in staged
+    assert training.load_run_summary(outcome.run_dir)["device"] == "cpu"
+    import json
+
+    assert json.loads((outcome.run_dir / "config.json").read_text())["command"] == ""  # none given
