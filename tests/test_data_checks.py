@@ -229,3 +229,14 @@ def test_normalize_scales_to_the_training_mean_and_std_in_place_when_asked():
     np.testing.assert_allclose(out, expected, rtol=1e-6)
     assert images.tolist() == [[[0, 255], [51, 102]]]  # the uint8 images are untouched
     assert (data.PIXEL_MEAN, data.PIXEL_STD) == (0.1307, 0.3081)
+
+
+def test_an_npz_holding_pickled_objects_is_refused_never_unpickled(tiny, tmp_path):
+    arrays = {KEYS[name]: a for name, a in tiny.items()}
+    arrays["x_train"] = np.array([{"payload": 1}] * 6, dtype=object)  # stored as a pickle
+    npz = tmp_path / "mnist.npz"
+    np.savez(npz, **arrays)
+    with pytest.raises(DataError, match=r"not a readable .npz file \(.*allow_pickle=False"):
+        data.load_mnist(npz, download=False)
+    rows = {name: (ok, detail) for name, _, ok, detail in data.verify(npz)}
+    assert rows["train-images-idx3-ubyte"][0] is False and "allow_pickle=False" in rows["train-images-idx3-ubyte"][1]
