@@ -6,7 +6,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install train test lint clean-venv
+.PHONY: install train test test-quick lint clean-venv
 
 install: $(STAMP)
 
@@ -43,6 +43,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+
+# The quick tier: no training, no MNIST (markers come from the fixtures, tests/conftest.py).
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not mnist" $(ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -67,3 +67,11 @@ def test_bad_input_is_refused():
         agreement(np.array([1, 2, 3]), np.array([1, 2]), np.array([1, 2, 3]))
     with pytest.raises(ValueError, match="negative"):
         mcnemar_exact(-1, 3)
+
+
+def test_negative_counts_name_the_problem_and_the_dict_has_every_count():
+    with pytest.raises(ValueError, match="^discordant counts cannot be negative$"):
+        mcnemar_exact(-1, 3)
+    result = agreement(np.array([0, 1, 2, 3]), np.array([0, 1, 0, 0]), np.array([0, 0, 2, 1]))
+    assert result.to_dict() == {"total": 4, "same_prediction": 1, "both_right": 1, "only_a_right": 1,
+                                "only_b_right": 1, "both_wrong": 1, "mcnemar_p": 1.0}

@@ -82,6 +82,7 @@ def _faults(opt_out: bool, work: str = _TRAINING_STEP) -> tuple[str, int]:
     return tuned, int(faults)
 
 
+@pytest.mark.slow  # trains (a few real steps in a fresh process)
 @glibc_only
 def test_a_training_step_reuses_its_buffers():
     tuned, faults = _faults(opt_out=False)

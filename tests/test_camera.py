@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import cv2
 import numpy as np
 import pytest
 
 from benchmarks.camera_like import write_video
-from mnist_cnn.reading import camera
+from mnist_cnn.reading.reader import camera
 from mnist_cnn.reading.errors import CameraError
 
-from .conftest import help_in_fresh_process, run_cli
+from .conftest import ROOT, help_in_fresh_process, run_cli
 from .photos import clear_digits, compose
 
 pytestmark = pytest.mark.mnist
@@ -189,3 +191,52 @@ def test_camera_options_that_do_not_go_together():
 def test_camera_help_does_not_import_opencv_or_frameworks():
     result = help_in_fresh_process([["camera"], ["predict"]], ("cv2", "torch", "tensorflow"))
     assert result["loaded"] == [], result
+
+
+VANISHING_CAMERA = """
+import sys
+import numpy as np
+from mnist_cnn.reading.reader import camera
+
+class Unplugged:
+    # camera 0 delivers three blank frames, then nothing: the cable is pulled
+    def __init__(self):
+        self.good = 3
+    def isOpened(self):
+        return True
+    def read(self):
+        if self.good > 0:
+            self.good -= 1
+            return True, np.full((480, 640, 3), 200, np.uint8)
+        return False, None
+    def set(self, *args):
+        return True
+    def get(self, *args):
+        return 0.0
+    def release(self):
+        pass
+
+camera._open_camera = lambda index: Unplugged()
+camera.time.sleep = lambda seconds: None  # the retries before giving up, without the wait
+from mnist_cnn.cli import main
+sys.argv = ["mnist-cnn", "camera", "--source", "0", "--model", sys.argv[1], "--no-window", "--live"]
+main()
+"""
+
+
+def test_a_camera_vanishing_mid_stream_ends_the_command_with_one_line(tmp_path):
+    """Through the real command: frames read until the camera goes, then exit 1 and one line.
+    The frames are blank, so an untrained model file (no training, no data) is all it needs."""
+    from mnist_cnn.backends import get_backend
+    from mnist_cnn.config import get_recipe
+    from mnist_cnn.models.weights import initial_weights
+
+    spec = get_recipe("mlp").spec
+    get_backend("torch").build(spec, initial_weights(spec, 0)).save(tmp_path / "untrained.pt")
+    done = subprocess.run([sys.executable, "-c", VANISHING_CAMERA, str(tmp_path / "untrained.pt")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    message = done.stderr.strip()
+    assert len(message.splitlines()) == 1 and "Traceback" not in message, message
+    assert message.startswith("Error:") and "camera 0 stopped delivering frames after 3" in message
+    assert [line.split(":")[0] for line in done.stdout.strip().splitlines()] == ["frame 1", "frame 2", "frame 3"]

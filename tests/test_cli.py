@@ -62,3 +62,14 @@ def test_recipes_lists_every_recipe():
 def test_runs_lists_trained_runs(torch_run):
     result = run_cli("runs", "--runs-dir", str(torch_run.parent))
     assert result.returncode == 0 and torch_run.name in result.stdout
+
+
+def test_help_of_every_command_imports_no_framework():
+    """`mnist-cnn COMMAND --help` answers before any framework, OpenCV or matplotlib loads: one
+    fresh process asks every command (a command that imports one at module level shows up here)."""
+    commands = [["train"], ["evaluate"], ["compare"], ["report"], ["explain"], ["menu"], ["predict"], ["camera"],
+                ["export"], ["onnx-compare"], ["recipes"], ["runs"], ["data"]]
+    result = help_in_fresh_process(commands, ("torch", "tensorflow", "keras", "cv2", "matplotlib", "onnxruntime"))
+    assert result["exit_codes"] == [0] * len(commands), result
+    assert result["loaded"] == [], result
+    assert result["output"].count("Usage: mnist-cnn") == len(commands)

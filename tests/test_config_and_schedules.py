@@ -67,3 +67,18 @@ def test_split_and_batches_are_seeded_and_complete():
     assert [len(b) for b in batches] == [128] * 7 + [4]
     assert sorted(int(i) for b in batches for i in b) == list(range(900))
     assert epoch_batches(900, 128, 1, 1)[0].tolist() != batches[0].tolist()
+
+
+def test_one_cycle_warm_up_rises_along_a_half_cosine_and_the_last_steps_still_fall():
+    total, peak = 1000, 0.01
+    rates = [one_cycle(step, total, peak) for step in range(total)]
+    assert all(a < b for a, b in zip(rates[:250], rates[1:251]))  # warm-up: strictly rising
+    assert rates[125] == pytest.approx((peak / 25 + peak) / 2)     # half way up at half the warm-up
+    assert rates[-2] > rates[-1]                                   # the final rate only at the last step
+
+
+def test_one_cycle_on_runs_of_three_and_four_steps():
+    # a tiny --train-limit: one warm-up step, then the anneal reaches the final rate on the last step
+    initial, final = 1.0 / 25, 1.0 / 25 / 1e4
+    assert [one_cycle(s, 3, 1.0) for s in range(3)] == pytest.approx([initial, 1.0, final])
+    assert [one_cycle(s, 4, 1.0) for s in range(4)] == pytest.approx([initial, 1.0, (1.0 + final) / 2, final])

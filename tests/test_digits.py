@@ -13,9 +13,6 @@ from mnist_cnn.reading.segmentation import reading_order
 
 from .photos import compose, iou
 
-pytestmark = pytest.mark.mnist
-
-
 def _matches(found, photo, min_iou=0.5):
     """Every true digit has exactly one found box overlapping it well, and nothing else was found."""
     assert len(found.digits) == len(photo.boxes), ([d.box for d in found.digits], photo.boxes)

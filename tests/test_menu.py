@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT, run_metrics
 
 
@@ -54,3 +56,23 @@ def test_ctrl_c_at_a_prompt_leaves_with_a_message():
     out = io.StringIO()
     code = run_menu(console=Console(file=out, width=120), ask=interrupt)
     assert code == 130 and "Interrupted: leaving the menu." in out.getvalue()
+
+
+@pytest.mark.slow
+def test_train_a_new_model_then_evaluate_it(tmp_path, mnist_dir):
+    """The menu's own training path: PyTorch -> train a new model -> recipe mlp -> 1 epoch, then the
+    standard test set on the model just trained, then quit."""
+    from mnist_cnn.config import RECIPES
+
+    mlp = str(list(RECIPES).index("mlp") + 1)
+    result = menu(f"1\n1\n{mlp}\n1\n1\nq\n", tmp_path, mnist_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = [p for p in tmp_path.iterdir()]
+    summary = run_metrics(run)
+    assert run.name.endswith("-torch-mlp") and summary["epochs"] == 1 and summary["recipe"] == "mlp"
+    assert f"Run written to {run}" in result.stdout
+    # the test set is read with the model just trained: its accuracy, as training measured it
+    assert result.stdout.count(f"{100 * summary['test_accuracy']:.2f}%") >= 2
+    assert f"Test accuracy: {100 * summary['test_accuracy']:.2f}% ({summary['test']['correct']:,} of 10,000" \
+        in result.stdout
+    assert "Bye." in result.stdout

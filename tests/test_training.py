@@ -36,8 +36,10 @@ def test_frameworks_follow_the_same_trajectory(mnist):
     """Same data order, rates and initial weights: after an epoch the two differ only by float noise."""
     config = get_recipe("mlp").with_overrides(epochs=1, train_limit=5000, val_split=0.1, seed=2)
     histories = {fw: train_model(config, fw, mnist).history[0] for fw in ("torch", "keras")}
-    assert abs(histories["torch"]["train_loss"] - histories["keras"]["train_loss"]) < 0.02
-    assert abs(histories["torch"]["val_accuracy"] - histories["keras"]["val_accuracy"]) < 0.02
+    # Measured (2026-11-28, this machine): train loss 1.7213 vs 1.7165, a difference of 0.0048;
+    # validation accuracy differs by 0.0047 (28 of 6,000 images). About twice that is allowed.
+    assert abs(histories["torch"]["train_loss"] - histories["keras"]["train_loss"]) < 0.01
+    assert abs(histories["torch"]["val_accuracy"] - histories["keras"]["val_accuracy"]) < 0.01
 
 
 class _InterruptAt(SilentListener):
@@ -78,3 +80,40 @@ def test_step_schedule_multiplies_the_rate_each_epoch(mnist):
     config = get_recipe("pytorch-example").with_overrides(epochs=3, train_limit=640, lr=1.0)
     history = train_model(config, "torch", mnist).history
     assert [round(row["lr"], 6) for row in history] == [1.0, 0.7, 0.49]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_a_real_sigint_stops_training_cleanly(framework, mnist_dir, tmp_path):
+    """Ctrl-C as a terminal sends it: SIGINT to the training process, while it trains. Exit 130,
+    one line saying so, no traceback, and nothing left in the runs folder (no staging folder)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT
+
+    runs_dir = tmp_path / "runs"
+    process = subprocess.Popen([sys.executable, "-m", "mnist_cnn", "train", "--framework", framework, "--recipe",
+                                "mlp", "--epochs", "5", "--data-dir", str(mnist_dir), "--runs-dir", str(runs_dir)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        # the staging folder exists from the moment training starts until the run is published
+        deadline = time.monotonic() + 240
+        while not (runs_dir.is_dir() and any(p.name.startswith(".incomplete-") for p in runs_dir.iterdir())):
+            assert process.poll() is None and time.monotonic() < deadline, "training never started"
+            time.sleep(0.2)
+        time.sleep(1.0)  # well inside the first epoch of five
+        assert process.poll() is None, "training finished before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == "Interrupted: stopped cleanly; nothing half-written was left behind."
+    assert list(runs_dir.iterdir()) == []

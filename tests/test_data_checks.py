@@ -1,0 +1,242 @@
+"""Data verification on a tiny stand-in for MNIST: no real data, so it runs in the quick tier.
+
+The published md5s and sizes (data.IDX_FILES) are replaced by those of four small arrays, so
+every check the real files go through (size, md5, IDX header, the npz rebuilt as IDX bytes)
+runs here on files of a few hundred bytes, and a single flipped byte must be refused.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+import numpy as np
+import pytest
+
+from mnist_cnn.data.mnist import mnist as data
+from mnist_cnn.data.mnist import DataError
+
+KEYS = {"train-images-idx3-ubyte": "x_train", "train-labels-idx1-ubyte": "y_train",
+        "t10k-images-idx3-ubyte": "x_test", "t10k-labels-idx1-ubyte": "y_test"}
+
+
+@pytest.fixture
+def tiny(monkeypatch):
+    """name -> array: 6 train and 4 test "images" of 3x3 pixels, with their labels."""
+    rng = np.random.default_rng(0)
+    arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (6, 3, 3), dtype=np.uint8),
+              "train-labels-idx1-ubyte": np.array([0, 1, 2, 3, 4, 5], np.uint8),
+              "t10k-images-idx3-ubyte": rng.integers(0, 256, (4, 3, 3), dtype=np.uint8),
+              "t10k-labels-idx1-ubyte": np.array([9, 8, 7, 6], np.uint8)}
+    published = {name: (hashlib.md5(data.encode_idx(a)).hexdigest(), len(data.encode_idx(a)), KEYS[name])
+                 for name, a in arrays.items()}
+    monkeypatch.setattr(data, "IDX_FILES", published)
+    return arrays
+
+
+def _write_idx(folder, arrays, gz=True):
+    folder.mkdir(exist_ok=True)
+    for name, array in arrays.items():
+        raw = data.encode_idx(array)
+        if gz:
+            (folder / f"{name}.gz").write_bytes(gzip.compress(raw))
+        else:
+            (folder / name).write_bytes(raw)
+    return folder
+
+
+def _write_npz(path, arrays):
+    np.savez(path, **{KEYS[name]: array for name, array in arrays.items()})
+    return path
+
+
+def test_good_idx_files_and_npz_load_with_their_source(tiny, tmp_path):
+    for folder in (_write_idx(tmp_path / "gz", tiny), _write_idx(tmp_path / "raw", tiny, gz=False)):
+        loaded = data.load_mnist(folder, download=False)
+        assert loaded.source == str(folder)
+        assert np.array_equal(loaded.train_images, tiny["train-images-idx3-ubyte"])
+        assert np.array_equal(loaded.test_labels, tiny["t10k-labels-idx1-ubyte"])
+        assert all(ok and detail == "md5 ok" for *_, ok, detail in data.verify(folder))
+    npz = _write_npz(tmp_path / "mnist.npz", tiny)
+    loaded = data.load_mnist(npz, download=False)
+    assert np.array_equal(loaded.test_images, tiny["t10k-images-idx3-ubyte"])
+    assert np.array_equal(loaded.train_labels, tiny["train-labels-idx1-ubyte"])
+    assert [ok for *_, ok, _ in data.verify(npz)] == [True] * 4
+
+
+def test_a_corrupt_npz_is_refused_by_its_checksum(tiny, tmp_path):
+    """Same shapes, same dtype, one pixel changed: only the md5 can tell."""
+    bad = dict(tiny)
+    bad["t10k-images-idx3-ubyte"] = tiny["t10k-images-idx3-ubyte"].copy()
+    bad["t10k-images-idx3-ubyte"][1, 1, 1] ^= 0x01
+    npz = _write_npz(tmp_path / "mnist.npz", bad)
+    with pytest.raises(DataError, match=r"mnist.npz \[x_test\]: checksum mismatch for t10k-images-idx3-ubyte"):
+        data.load_mnist(npz, download=False)
+    rows = {name: (ok, detail) for name, _, ok, detail in data.verify(npz)}
+    assert rows["t10k-images-idx3-ubyte"][0] is False and "checksum mismatch" in rows["t10k-images-idx3-ubyte"][1]
+    assert all(ok for name, (ok, _) in rows.items() if name != "t10k-images-idx3-ubyte")
+
+
+def test_a_corrupt_or_short_idx_file_is_refused(tiny, tmp_path):
+    folder = _write_idx(tmp_path / "raw", tiny, gz=False)
+    labels = folder / "train-labels-idx1-ubyte"
+    raw = bytearray(labels.read_bytes())
+    raw[-1] ^= 0x01
+    labels.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="checksum mismatch for train-labels-idx1-ubyte.*the file is corrupt"):
+        data.load_mnist(folder, download=False)
+    labels.write_bytes(bytes(raw[:-1]))
+    with pytest.raises(DataError, match=r"expected 14 bytes of train-labels-idx1-ubyte, got 13"):
+        data.load_mnist(folder, download=False)
+    rows = {name: ok for name, _, ok, _ in data.verify(folder)}
+    assert rows == {"train-images-idx3-ubyte": True, "train-labels-idx1-ubyte": False,
+                    "t10k-images-idx3-ubyte": True, "t10k-labels-idx1-ubyte": True}
+
+
+def test_an_npz_without_an_array_or_not_an_npz_is_a_clear_error(tiny, tmp_path):
+    partial = {name: a for name, a in tiny.items() if name != "t10k-labels-idx1-ubyte"}
+    with pytest.raises(DataError, match="no array 'y_test'; expected a Keras-style mnist.npz"):
+        data.load_mnist(_write_npz(tmp_path / "mnist.npz", partial), download=False)
+    broken = tmp_path / "broken" / "mnist.npz"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(DataError, match="not a readable .npz file"):
+        data.load_mnist(broken, download=False)
+
+
+def test_a_folder_with_three_of_four_files_is_not_data(tiny, tmp_path):
+    folder = _write_idx(tmp_path / "some", tiny)
+    (folder / "t10k-labels-idx1-ubyte.gz").unlink()
+    assert data.find_files(folder) is None
+    assert [detail for *_, detail in data.verify(folder)] == ["missing"] * 4
+    with pytest.raises(DataError, match="MNIST was not found"):
+        data.load_mnist(folder, download=False)
+
+
+# ------------------------------------------------- downloads from a real HTTP mirror on 127.0.0.1
+
+@pytest.fixture
+def tiny_mirror(tiny, tmp_path):
+    """Serve folders of tiny .gz files over HTTP; yields folder -> base URL."""
+    import http.server
+    import threading
+    from functools import partial
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    servers = []
+
+    def serve(folder):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_download_verifies_reports_progress_and_keeps_only_good_files(tiny, tmp_path, tiny_mirror):
+    url = tiny_mirror(_write_idx(tmp_path / "served", tiny))
+    seen = []
+    target = tmp_path / "cache"
+    written = data.download_mnist(target, mirrors=[url], on_progress=lambda *event: seen.append(event))
+    names = [f"{name}.gz" for name in tiny]
+    assert [p.name for p in written] == names and sorted(p.name for p in target.iterdir()) == sorted(names)
+    sizes = {f"{name}.gz": (tmp_path / "served" / f"{name}.gz").stat().st_size for name in tiny}
+    assert seen == [(name, size, size) for name, size in sizes.items()]  # one chunk each: done == total
+    for name in tiny:
+        assert (target / f"{name}.gz").read_bytes() == (tmp_path / "served" / f"{name}.gz").read_bytes()
+    assert data.download_mnist(target, mirrors=[url]) == []                        # verified: nothing to fetch
+    assert [p.name for p in data.download_mnist(target, mirrors=[url], force=True)] == names
+    loaded = data.load_mnist(target, download=False)
+    assert np.array_equal(loaded.train_images, tiny["train-images-idx3-ubyte"])
+
+
+def test_a_corrupt_local_file_is_downloaded_again(tiny, tmp_path, tiny_mirror):
+    url = tiny_mirror(_write_idx(tmp_path / "served", tiny))
+    target = _write_idx(tmp_path / "cache", tiny)
+    labels = target / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x04\x01\x02\x03\x04"))  # wrong labels
+    assert [p.name for p in data.download_mnist(target, mirrors=[url])] == ["t10k-labels-idx1-ubyte.gz"]
+    assert all(ok for *_, ok, _ in data.verify(target))
+
+
+def test_a_bad_mirror_falls_back_and_a_failed_download_leaves_nothing(tiny, tmp_path, tiny_mirror):
+    bad = dict(tiny)
+    bad["t10k-labels-idx1-ubyte"] = np.array([0, 0, 0, 0], np.uint8)  # a valid file of the wrong content
+    bad_url = tiny_mirror(_write_idx(tmp_path / "bad", bad))
+    good_url = tiny_mirror(_write_idx(tmp_path / "good", tiny))
+    target = tmp_path / "cache"
+    data.download_mnist(target, mirrors=[bad_url, good_url])
+    assert all(ok for *_, ok, _ in data.verify(target))
+    elsewhere = tmp_path / "elsewhere"
+    with pytest.raises(DataError, match=r"could not download t10k-labels-idx1-ubyte.gz; "
+                                        r"http://127.0.0.1:\d+/t10k-labels-idx1-ubyte.gz: .*checksum mismatch"):
+        data.download_mnist(elsewhere, mirrors=[bad_url])
+    left = sorted(p.name for p in elsewhere.iterdir())
+    assert left == ["t10k-images-idx3-ubyte.gz", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
+
+
+def test_a_connection_that_closes_early_is_refused(tmp_path):
+    class Short:
+        headers = {"Content-Length": "10"}
+
+        def __init__(self):
+            self.chunks = [b"12345", b""]
+
+        def read(self, size):
+            assert size == 1 << 16
+            return self.chunks.pop(0)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    import urllib.request
+
+    original = urllib.request.urlopen
+    urllib.request.urlopen = lambda url, timeout: Short()
+    try:
+        with pytest.raises(DataError, match=r"^http://x/f.gz: connection closed after 5 of 10 bytes$"):
+            data._fetch("http://x/f.gz", tmp_path / "part", "f.gz", None, 5.0)
+    finally:
+        urllib.request.urlopen = original
+    assert (tmp_path / "part").read_bytes() == b"12345"
+
+
+def test_mirrors_come_from_the_environment_or_the_defaults(monkeypatch):
+    monkeypatch.setenv("MNIST_CNN_MIRRORS", "http://a/, http://b/ http://c/")
+    assert data._mirrors_from_env() == ["http://a/", "http://b/", "http://c/"]
+    monkeypatch.setenv("MNIST_CNN_MIRRORS", "")
+    assert data._mirrors_from_env() == list(data.DEFAULT_MIRRORS)
+
+
+def test_normalize_scales_to_the_training_mean_and_std_in_place_when_asked():
+    images = np.array([[[0, 255], [51, 102]]], np.uint8)
+    expected = (images / 255.0 - data.PIXEL_MEAN) / data.PIXEL_STD
+    result = data.normalize(images)
+    assert result.dtype == np.float32 and result.shape == images.shape
+    np.testing.assert_allclose(result, expected, rtol=1e-6)
+    out = np.full(images.shape, 7.0, np.float32)
+    assert data.normalize(images, out=out) is out
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    assert images.tolist() == [[[0, 255], [51, 102]]]  # the uint8 images are untouched
+    assert (data.PIXEL_MEAN, data.PIXEL_STD) == (0.1307, 0.3081)
+
+
+def test_an_npz_holding_pickled_objects_is_refused_never_unpickled(tiny, tmp_path):
+    arrays = {KEYS[name]: a for name, a in tiny.items()}
+    arrays["x_train"] = np.array([{"payload": 1}] * 6, dtype=object)  # stored as a pickle
+    npz = tmp_path / "mnist.npz"
+    np.savez(npz, **arrays)
+    with pytest.raises(DataError, match=r"not a readable .npz file \(.*allow_pickle=False"):
+        data.load_mnist(npz, download=False)
+    rows = {name: (ok, detail) for name, _, ok, detail in data.verify(npz)}
+    assert rows["train-images-idx3-ubyte"][0] is False and "allow_pickle=False" in rows["train-images-idx3-ubyte"][1]
