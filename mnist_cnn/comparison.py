@@ -14,7 +14,7 @@ import json
 import os
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -26,6 +26,7 @@ from .backends import Classifier, ModelFileError, display_name, get_backend
 from .benchmark import measure_inference
 from .data import Mnist
 from .runs import atomic_write_text, read_csv, resolve_model, write_json
+from .step_history import read_steps
 from .training import load_run_summary, predict_proba_batched
 
 # (key in compare.json, label in the table, decimals; None: text)
@@ -75,6 +76,7 @@ class ComparedModel:
     config: dict           # the run's config.json
     summary: dict          # the run's metrics.json
     history: list[dict]    # the run's history.csv
+    steps: list[dict] = field(default_factory=list)  # the run's steps.csv (none for older runs)
 
 
 def load_compared(run: str, root: Path) -> ComparedModel:
@@ -84,7 +86,7 @@ def load_compared(run: str, root: Path) -> ComparedModel:
                              f"not bare model files")
     return ComparedModel(display_name(framework), run_dir, framework, get_backend(framework).load(path),
                          json.loads((run_dir / "config.json").read_text()), load_run_summary(run_dir),
-                         read_csv(run_dir / "history.csv"))
+                         read_csv(run_dir / "history.csv"), read_steps(run_dir))
 
 
 def _labels(a: ComparedModel, b: ComparedModel) -> None:
@@ -200,7 +202,7 @@ def to_markdown(result: dict) -> str:
 
 def write_comparison(result: dict, a: ComparedModel, b: ComparedModel, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    figures.training_curves_compared([(a.label, a.history), (b.label, b.history)], folder / CURVES)
+    figures.training_curves_compared([(a.label, a.history, a.steps), (b.label, b.history, b.steps)], folder / CURVES)
     figures.confusion_compared([(m["label"], np.array(cm)) for m, cm in
                                 zip(result["models"], result["confusion_matrices"])], folder / CONFUSION)
     write_json(folder / "compare.json", result)

@@ -19,6 +19,7 @@ from .backends import Classifier, ModelFileError, display_name, get_backend
 from .data import Mnist
 from .metrics import Report
 from .runs import atomic_write_text, read_csv, resolve_model, runs_root
+from .step_history import read_steps
 from .training import load_run_summary, predict_proba_batched
 from .workflows import load_data
 
@@ -31,10 +32,13 @@ FEATURE_MAPS = "feature_maps.png"
 PREDICTION = "prediction.png"
 
 
-def write_training_figures(plots_dir: Path, history: Sequence[dict], report: Report, label: str) -> list[Path]:
-    """The two figures every training run gets: learning curves and the confusion matrix."""
+def write_training_figures(plots_dir: Path, history: Sequence[dict], report: Report, label: str,
+                           steps: Sequence[dict] = ()) -> list[Path]:
+    """The two figures every training run gets: learning curves and the confusion matrix.
+
+    steps: the points within the epoch (steps.csv); runs trained before them have none."""
     return [
-        figures.training_curves(history, plots_dir / CURVES, title=f"{label}: training curves"),
+        figures.training_curves(history, plots_dir / CURVES, title=f"{label}: training curves", steps=steps),
         figures.confusion_heatmap(report.confusion, plots_dir / CONFUSION, title=f"{label} on the test set"),
     ]
 
@@ -64,14 +68,16 @@ def write_report(run_dir: Path, classifier: Classifier, data: Mnist, image_index
     plots = run_dir / PLOTS
     summary = load_run_summary(run_dir)
     history = read_csv(run_dir / "history.csv")
+    steps = read_steps(run_dir)
 
     proba = predict_proba_batched(classifier, data.test_images)
     report = metrics.report(data.test_labels, proba)  # the same evaluation as `evaluate`
-    write_training_figures(plots, history, report, name)
+    write_training_figures(plots, history, report, name, steps)
     sections = [
         Section("Training curves", CURVES,
-                "Loss and accuracy per epoch on the training images (solid) and the held-out "
-                "validation images (dashed). Validation far worse than training means overfitting."),
+                "Loss and accuracy on the training images (solid: every few dozen steps, or per epoch for "
+                "older runs) and on the held-out validation images after each epoch (dashed). Validation "
+                "far worse than training means overfitting."),
         Section("Confusion matrix", CONFUSION,
                 "Rows are the true digits, columns the predictions: the diagonal is right, every "
                 "other number is a mistake of that kind."),

@@ -37,7 +37,7 @@ def _stop_on_sigterm() -> None:
 
 def train_single(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str],
                  runs_dir: Optional[str], ensemble: int, device: str, precision: str,
-                 local_replicas: int = 1) -> TrainOutcome:
+                 local_replicas: int = 1, tensorboard: bool = False) -> TrainOutcome:
     """One process: resolve the device (a one-line DeviceError if it is not there), then train."""
     from . import workflows
 
@@ -50,7 +50,7 @@ def train_single(framework: str, recipe: str, overrides: dict, console: Console,
         console.print(f"Training {runtime.describe()}")
     try:
         return workflows.train(framework, recipe, overrides, console, data_dir, runs_dir, ensemble=ensemble,
-                               runtime=runtime)
+                               runtime=runtime, tensorboard=tensorboard)
     finally:
         engine.close()
 

@@ -32,8 +32,10 @@ def load_data(data_dir: Optional[str], console: Console) -> data_module.Mnist:
 
 
 def train(framework: str, recipe: str, overrides: dict, console: Console, data_dir: Optional[str] = None,
-          runs_dir: Optional[str] = None, ensemble: int = 1, runtime: Optional[Runtime] = None) -> TrainOutcome:
-    """runtime: device, precision and replicas from the backend's engine (None: this CPU, fp32)."""
+          runs_dir: Optional[str] = None, ensemble: int = 1, runtime: Optional[Runtime] = None,
+          tensorboard: bool = False) -> TrainOutcome:
+    """runtime: device, precision and replicas from the backend's engine (None: this CPU, fp32);
+    tensorboard: each run also gets a TensorBoard event file."""
     config = get_recipe(recipe).with_overrides(**overrides)
     get_backend(framework)  # fail on a missing framework before loading any data
     mnist = load_data(data_dir, console)
@@ -41,10 +43,10 @@ def train(framework: str, recipe: str, overrides: dict, console: Console, data_d
     try:
         if ensemble > 1:
             result = train_ensemble(config, framework, mnist, runs_root(runs_dir), ensemble, display,
-                                    command=" ".join(sys.argv), runtime=runtime)
+                                    command=" ".join(sys.argv), runtime=runtime, tensorboard=tensorboard)
         else:
             outcome = train_and_save(config, framework, mnist, runs_root(runs_dir), display,
-                                     command=" ".join(sys.argv), runtime=runtime)
+                                     command=" ".join(sys.argv), runtime=runtime, tensorboard=tensorboard)
     finally:
         display.close()
     if ensemble > 1:

@@ -42,11 +42,14 @@ RECIPE_HELP = "; ".join(f"{name}: {note}" for name, note in RECIPE_NOTES.items()
 @click.option("--dist-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
               help="With several processes: how long one waits for the others (to join, or at an exchange) "
                    "before the run stops with an error.")
+@click.option("--tensorboard", is_flag=True,
+              help="Also write TensorBoard event files into the run folder (losses, accuracies and learning "
+                   "rate per step, the misclassified test images): `tensorboard --logdir runs`.")
 @data_dir_option
 @runs_dir_option
 @friendly_errors
 def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoothing, train_limit, ensemble,
-          device, precision, nproc, master_port, dist_timeout, data_dir, runs_dir):
+          device, precision, nproc, master_port, dist_timeout, tensorboard, data_dir, runs_dir):
     """Train a recipe on MNIST, test it, and save a run folder.
 
     Shows live progress, prints the test accuracy, and writes
@@ -61,6 +64,7 @@ def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoo
       mnist-cnn train -r accurate --ensemble 5     # five seeds, averaged
       mnist-cnn train --device cuda --precision bf16
       mnist-cnn train --nproc 2                    # two processes (torchrun + DDP)
+      mnist-cnn train --tensorboard                # plus event files: tensorboard --logdir runs
       torchrun --nproc-per-node 2 -m mnist_cnn train -f torch    # the same, launched by hand
     """
     from .. import worker
@@ -74,6 +78,8 @@ def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoo
                                "it cannot be combined with several processes")
     if master_port is not None and nproc == 1:
         raise click.UsageError("--master-port goes with --nproc N (torchrun and TF_CONFIG carry their own ports)")
+    if tensorboard and (nproc > 1 or world.distributed):
+        raise click.UsageError("--tensorboard is written by a single training process; leave out --nproc")
     if nproc > 1:
         if world.distributed:
             raise click.UsageError(f"this process is already rank {world.rank} of {world.size} (started via "
@@ -98,4 +104,5 @@ def train(framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoo
         worker.train_as_rank(framework, recipe, overrides, console(), data_dir, runs_dir, device, precision,
                              world, dist_timeout)
     else:
-        worker.train_single(framework, recipe, overrides, console(), data_dir, runs_dir, ensemble, device, precision)
+        worker.train_single(framework, recipe, overrides, console(), data_dir, runs_dir, ensemble, device, precision,
+                            tensorboard=tensorboard)
