@@ -19,6 +19,7 @@ from .listing_cmd import recipes, runs
 from .menu_cmd import menu
 from .camera_cmd import camera
 from .predict_cmd import predict
+from .robustness_cmd import robustness
 from .onnx_compare_cmd import onnx_compare
 from .train_cmd import train
 
@@ -36,6 +37,7 @@ def cli():
       mnist-cnn evaluate --model latest   full report on the 10,000 test images
       mnist-cnn compare                   both frameworks trained and compared side by side
       mnist-cnn report                    figures of the latest run, with report.md
+      mnist-cnn robustness                the newest runs on corrupted test digits
       mnist-cnn predict photo.jpg         read handwritten digits in a photo
       mnist-cnn camera --live             read digits held up to the camera
       mnist-cnn menu                      the interactive menu
@@ -51,6 +53,7 @@ cli.add_command(export)  # deploy-ready models (mnist_cnn/deploy)
 cli.add_command(onnx_compare)
 cli.add_command(predict)  # reading real photos and cameras (mnist_cnn/digits.py, camera.py)
 cli.add_command(camera)
+cli.add_command(robustness)  # the test set under corruptions (mnist_cnn/corruptions.py)
 
 
 def main() -> None:
