@@ -62,3 +62,12 @@ def test_the_robustness_command_and_its_errors(torch_run, tmp_path):
     assert "mean of the 15" in done.stdout and (tmp_path / "r" / "robustness.md").is_file()
     missing = run_cli("robustness", "--runs-dir", str(tmp_path / "empty"))
     assert missing.returncode != 0 and "no runs in" in missing.stderr
+
+
+def test_help_of_the_new_options_loads_no_framework_and_no_opencv():
+    from .conftest import help_in_fresh_process
+
+    result = help_in_fresh_process([["robustness"], ["compare"], ["train"]],
+                                   ("torch", "tensorflow", "keras", "cv2", "matplotlib"))
+    assert result["loaded"] == [] and result["exit_codes"] == [0, 0, 0], result
+    assert "MNIST-C" in result["output"] and "--seeds" in result["output"] and "--tensorboard" in result["output"]
