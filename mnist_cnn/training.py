@@ -204,8 +204,7 @@ def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
     with runs.new_run(root, backend.name, config.recipe) as staging:
         trained = train_model(config, framework, data, listener, runtime=runtime)
         listener.on_test()
-        test_proba = predict_proba_batched(trained.classifier, data.test_images)
-        report = metrics.report(data.test_labels, test_proba)  # what evaluate_classifier computes
+        report = evaluate_classifier(trained.classifier, data.test_images, data.test_labels)
         model_file = runs.model_path(staging, backend.name)
         trained.classifier.save(model_file)
         versions = {"python": platform.python_version(), "numpy": np.__version__, **backend.versions()}
