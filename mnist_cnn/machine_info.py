@@ -78,6 +78,7 @@ def _torch_info() -> dict:
 
 def _tensorflow_info() -> dict:
     tf = sys.modules["tensorflow"]
+    # 0 threads means "TensorFlow's choice" (one per usable CPU), as tf.config reports it
     info = {"tensorflow": tf.__version__,
             "tf_intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
             "tf_inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
