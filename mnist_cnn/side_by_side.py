@@ -38,12 +38,12 @@ CHILD_ENTRY = "from mnist_cnn.cli.compare_cmd import child_main; child_main()"
 
 
 def train_in_child(framework: str, config: TrainConfig, data_dir: Optional[str], root: Path,
-                   console: Console) -> Path:
+                   console: Console, tensorboard: bool = False) -> Path:
     console.rule(f"[bold]{display_name(framework)}[/] (a process of its own)")
     with tempfile.TemporaryDirectory(prefix="mnist-cnn-compare-") as scratch:
         result_file = Path(scratch) / "run.txt"
         args = {"framework": framework, "config": config.to_dict(), "data_dir": data_dir,
-                "runs_dir": str(root)}
+                "runs_dir": str(root), "tensorboard": tensorboard}
         # The child's output goes straight to this terminal: its live progress shows as usual.
         code = subprocess.call([sys.executable, "-c", CHILD_ENTRY, str(result_file), json.dumps(args)])
         if code == 130:
@@ -54,9 +54,10 @@ def train_in_child(framework: str, config: TrainConfig, data_dir: Optional[str],
         return Path(result_file.read_text())
 
 
-def train_both(recipe: str, overrides: dict, data_dir: Optional[str], root: Path, console: Console) -> list[Path]:
+def train_both(recipe: str, overrides: dict, data_dir: Optional[str], root: Path, console: Console,
+               tensorboard: bool = False) -> list[Path]:
     config = get_recipe(recipe).with_overrides(**overrides)  # bad values fail here, before any training
-    return [train_in_child(framework, config, data_dir, root, console) for framework in ("torch", "keras")]
+    return [train_in_child(framework, config, data_dir, root, console, tensorboard) for framework in ("torch", "keras")]
 
 
 def result_table(result: dict) -> Table:
@@ -74,12 +75,13 @@ def result_table(result: dict) -> Table:
 
 
 def compare(console: Console, recipe: str, overrides: dict, runs: Optional[Sequence[str]] = None,
-            out: Optional[str] = None, data_dir: Optional[str] = None, runs_dir: Optional[str] = None) -> Path:
+            out: Optional[str] = None, data_dir: Optional[str] = None, runs_dir: Optional[str] = None,
+            tensorboard: bool = False) -> Path:
     """Train both frameworks (or take `runs`), compare, write the comparison folder; return it."""
     root = runs_root(runs_dir)
     trained_here = not runs
     if trained_here:
-        runs = [str(path) for path in train_both(recipe, overrides, data_dir, root, console)]
+        runs = [str(path) for path in train_both(recipe, overrides, data_dir, root, console, tensorboard)]
         console.rule("[bold]Comparison[/]")
     data = load_data(data_dir, console)
     console.print("Evaluating both models on the 10,000 test images and timing their inference…")

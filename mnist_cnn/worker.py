@@ -36,7 +36,7 @@ def _stop_on_sigterm() -> None:
 
 def train_single(framework: str, config: TrainConfig, console: Console, data_dir: Optional[str],
                  runs_dir: Optional[str], ensemble: int, device: str, precision: str,
-                 local_replicas: int = 1) -> TrainOutcome:
+                 local_replicas: int = 1, tensorboard: bool = False) -> TrainOutcome:
     """One process: resolve the device (a one-line DeviceError if it is not there), then train."""
     from . import workflows
 
@@ -46,7 +46,8 @@ def train_single(framework: str, config: TrainConfig, console: Console, data_dir
     if (runtime.device, runtime.precision, runtime.replicas) != ("cpu", "fp32", 1):
         console.print(f"Training {runtime.describe()}")
     try:
-        return workflows.train(framework, config, console, data_dir, runs_dir, ensemble=ensemble, runtime=runtime)
+        return workflows.train(framework, config, console, data_dir, runs_dir, ensemble=ensemble, runtime=runtime,
+                               tensorboard=tensorboard)
     finally:
         engine.close()
 

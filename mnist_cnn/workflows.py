@@ -25,20 +25,22 @@ from .training.loop import TrainOutcome, train_and_save
 
 
 def train(framework: str, config: TrainConfig, console: Console, data_dir: Optional[str] = None,
-          runs_dir: Optional[str] = None, ensemble: int = 1, runtime: Optional[Runtime] = None) -> TrainOutcome:
+          runs_dir: Optional[str] = None, ensemble: int = 1, runtime: Optional[Runtime] = None,
+          tensorboard: bool = False) -> TrainOutcome:
     """Train `config` (the recipe with its overrides, resolved once by the front door).
 
-    runtime: device, precision and replicas from the backend's engine (None: this CPU, fp32)."""
+    runtime: device, precision and replicas from the backend's engine (None: this CPU, fp32);
+    tensorboard: each run also gets a TensorBoard event file."""
     get_backend(framework)  # fail on a missing framework before loading any data
     mnist = load_data(data_dir, console)
     display = TrainDisplay(console)
     try:
         if ensemble > 1:
             result = train_ensemble(config, framework, mnist, runs_root(runs_dir), ensemble, display,
-                                    command=" ".join(sys.argv), runtime=runtime)
+                                    command=" ".join(sys.argv), runtime=runtime, tensorboard=tensorboard)
         else:
             outcome = train_and_save(config, framework, mnist, runs_root(runs_dir), display,
-                                     command=" ".join(sys.argv), runtime=runtime)
+                                     command=" ".join(sys.argv), runtime=runtime, tensorboard=tensorboard)
     finally:
         display.close()
     if ensemble > 1:

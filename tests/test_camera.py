@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from benchmarks.camera_like import write_video
-from mnist_cnn.reading.reader import camera
+from mnist_cnn.reading import camera
 from mnist_cnn.reading.errors import CameraError
 
 from .conftest import ROOT, help_in_fresh_process, run_cli
@@ -196,7 +196,7 @@ def test_camera_help_does_not_import_opencv_or_frameworks():
 VANISHING_CAMERA = """
 import sys
 import numpy as np
-from mnist_cnn.reading.reader import camera
+from mnist_cnn.reading import camera
 
 class Unplugged:
     # camera 0 delivers three blank frames, then nothing: the cable is pulled

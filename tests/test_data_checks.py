@@ -13,7 +13,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from mnist_cnn.data.mnist import mnist as data
+from mnist_cnn.data import mnist as data
 from mnist_cnn.data.mnist import DataError
 
 KEYS = {"train-images-idx3-ubyte": "x_train", "train-labels-idx1-ubyte": "y_train",

@@ -20,6 +20,7 @@ from .menu_cmd import menu
 from .camera_cmd import camera
 from .predict_cmd import predict
 from .serve_cmd import serve
+from .robustness_cmd import robustness
 from .onnx_compare_cmd import onnx_compare
 from .train_cmd import train
 
@@ -37,6 +38,7 @@ def cli():
       mnist-cnn evaluate --model latest   full report on the 10,000 test images
       mnist-cnn compare                   both frameworks trained and compared side by side
       mnist-cnn report                    figures of the latest run, with report.md
+      mnist-cnn robustness                the newest runs on corrupted test digits
       mnist-cnn predict photo.jpg         read handwritten digits in a photo
       mnist-cnn camera --live             read digits held up to the camera
       mnist-cnn serve                     a web page: draw a digit, both frameworks answer
@@ -54,6 +56,7 @@ cli.add_command(onnx_compare)
 cli.add_command(predict)  # reading real photos and cameras (mnist_cnn/reading/)
 cli.add_command(camera)
 cli.add_command(serve)  # the web page (mnist_cnn/serve)
+cli.add_command(robustness)  # the test set under corruptions (mnist_cnn/corruptions.py)
 
 
 def main() -> None:

@@ -42,12 +42,15 @@ RECIPE_HELP = "; ".join(f"{name}: {note}" for name, note in RECIPE_NOTES.items()
 @click.option("--dist-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
               help="With several processes: how long one waits for the others (to join, or at an exchange) "
                    "before the run stops with an error.")
+@click.option("--tensorboard", is_flag=True,
+              help="Also write TensorBoard event files into the run folder (losses, accuracies and learning "
+                   "rate per step, the misclassified test images): `tensorboard --logdir runs`.")
 @data_dir_option
 @runs_dir_option
 @click.pass_context
 @friendly_errors
 def train(ctx, framework, recipe, epochs, batch_size, lr, seed, val_split, label_smoothing, train_limit, ensemble,
-          device, precision, nproc, master_port, dist_timeout, data_dir, runs_dir):
+          device, precision, nproc, master_port, dist_timeout, tensorboard, data_dir, runs_dir):
     """Train a recipe on MNIST, test it, and save a run folder.
 
     Shows live progress, prints the test accuracy, and writes
@@ -62,6 +65,7 @@ def train(ctx, framework, recipe, epochs, batch_size, lr, seed, val_split, label
       mnist-cnn train -r accurate --ensemble 5     # five seeds, averaged
       mnist-cnn train --device cuda --precision bf16
       mnist-cnn train --nproc 2                    # two processes (torchrun + DDP)
+      mnist-cnn train --tensorboard                # plus event files: tensorboard --logdir runs
       torchrun --nproc-per-node 2 -m mnist_cnn train -f torch    # the same, launched by hand
     """
     from .. import worker
@@ -78,6 +82,8 @@ def train(ctx, framework, recipe, epochs, batch_size, lr, seed, val_split, label
                                "it cannot be combined with several processes")
     if master_port is not None and nproc == 1:
         raise click.UsageError("--master-port goes with --nproc N (torchrun and TF_CONFIG carry their own ports)")
+    if tensorboard and (nproc > 1 or world.distributed):
+        raise click.UsageError("--tensorboard is written by a single training process; leave out --nproc")
     if nproc > 1:
         if world.distributed:
             raise click.UsageError(f"this process is already rank {world.rank} of {world.size} (started via "
@@ -95,7 +101,8 @@ def train(ctx, framework, recipe, epochs, batch_size, lr, seed, val_split, label
         worker.train_as_rank(framework, config, console(), data_dir, runs_dir, device, precision, world,
                              dist_timeout)
     else:
-        worker.train_single(framework, config, console(), data_dir, runs_dir, ensemble, device, precision)
+        worker.train_single(framework, config, console(), data_dir, runs_dir, ensemble, device, precision,
+                            tensorboard=tensorboard)
 
 
 def relaunch_options(ctx: click.Context, leave_out: tuple[str, ...]) -> list[str]:
@@ -105,6 +112,10 @@ def relaunch_options(ctx: click.Context, leave_out: tuple[str, ...]) -> list[str
     args: list[str] = []
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
-        if isinstance(param, click.Option) and param.name not in leave_out and value is not None:
+        if not isinstance(param, click.Option) or param.name in leave_out or value is None:
+            continue
+        if param.is_flag:  # a flag is its name alone, and only when it is set
+            args += [param.opts[0]] if value else []
+        else:
             args += [param.opts[0], str(value)]
     return args

@@ -14,7 +14,7 @@ import json
 import os
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -28,6 +28,7 @@ from ..evaluation.predict import predict_proba_batched
 from ..evaluation.timing import measure_inference
 from ..runs import atomic_write_text, load_run_summary, read_csv, resolve_model, write_json
 from . import figures
+from .step_history import read_steps
 
 # (key in compare.json, label in the table, decimals; None: text)
 ROWS: list[tuple[str, str, Optional[int]]] = [
@@ -76,6 +77,7 @@ class ComparedModel:
     config: dict           # the run's config.json
     summary: dict          # the run's metrics.json
     history: list[dict]    # the run's history.csv
+    steps: list[dict] = field(default_factory=list)  # the run's steps.csv (none for older runs)
 
 
 def load_compared(run: str, root: Path) -> ComparedModel:
@@ -85,7 +87,7 @@ def load_compared(run: str, root: Path) -> ComparedModel:
                              f"not bare model files")
     return ComparedModel(display_name(framework), run_dir, framework, get_backend(framework).load(path),
                          json.loads((run_dir / "config.json").read_text()), load_run_summary(run_dir),
-                         read_csv(run_dir / "history.csv"))
+                         read_csv(run_dir / "history.csv"), read_steps(run_dir))
 
 
 def _labels(a: ComparedModel, b: ComparedModel) -> None:
@@ -201,7 +203,7 @@ def to_markdown(result: dict) -> str:
 
 def write_comparison(result: dict, a: ComparedModel, b: ComparedModel, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    figures.training_curves_compared([(a.label, a.history), (b.label, b.history)], folder / CURVES)
+    figures.training_curves_compared([(a.label, a.history, a.steps), (b.label, b.history, b.steps)], folder / CURVES)
     figures.confusion_compared([(m["label"], np.array(cm)) for m, cm in
                                 zip(result["models"], result["confusion_matrices"])], folder / CONFUSION)
     write_json(folder / "compare.json", result)

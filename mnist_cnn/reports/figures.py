@@ -55,13 +55,22 @@ def history_column(history: Sequence[dict], key: str) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
-def _plot_history(axes_loss, axes_acc, history: Sequence[dict], label: str, colour: str, line: dict) -> None:
+def _plot_history(axes_loss, axes_acc, history: Sequence[dict], label: str, colour: str, line: dict,
+                  steps: Sequence[dict] = ()) -> None:
     epochs = history_column(history, "epoch")
     for key, style, kind in (("train", "-", "training"), ("val", "--", "validation")):
         loss, acc = history_column(history, f"{key}_loss"), history_column(history, f"{key}_accuracy")
         if np.all(np.isnan(loss)):
             continue  # no validation set in this run
         name = f"{label} {kind}".strip()
+        if key == "train" and steps:
+            # points within the epoch (x: epochs done, so the end of epoch 1 is at 1): a thin line
+            at = history_column(steps, "epoch")
+            thin = {**line, "marker": None, "linewidth": max(1.0, line.get("linewidth", 1.5) / 2)}
+            axes_loss.plot(at, history_column(steps, "train_loss"), style, color=colour, label=name, **thin)
+            axes_acc.plot(at, 100 * history_column(steps, "train_accuracy"), style, color=colour, label=name,
+                          **thin)
+            continue
         axes_loss.plot(epochs, loss, style, color=colour, label=name, **line)
         axes_acc.plot(epochs, 100 * acc, style, color=colour, label=name, **line)
 
@@ -70,7 +79,7 @@ def _decorate_curves(figure, axes_loss, axes_acc, epochs: int, title: str) -> No
     for axes, ylabel in ((axes_loss, "loss (cross-entropy)"), (axes_acc, "accuracy (%)")):
         axes.set_xlabel("epoch")
         axes.set_ylabel(ylabel)
-        axes.set_xticks(range(1, max(epochs, 1) + 1))
+        axes.set_xticks(range(0 if axes.get_xlim()[0] < 0.9 else 1, max(epochs, 1) + 1))
         axes.grid(True, alpha=0.3)
         axes.legend(fontsize="small")
     axes_loss.set_title("Loss")
@@ -78,23 +87,27 @@ def _decorate_curves(figure, axes_loss, axes_acc, epochs: int, title: str) -> No
     figure.suptitle(title)
 
 
-def training_curves(history: Sequence[dict], path: Path, title: str = "Training curves") -> Path:
-    """Loss and accuracy per epoch, training (solid) against validation (dashed)."""
+def training_curves(history: Sequence[dict], path: Path, title: str = "Training curves",
+                    steps: Sequence[dict] = ()) -> Path:
+    """Loss and accuracy, training (solid; within the epoch when `steps` are given) against
+    validation after each epoch (dashed)."""
     figure = new_figure(10, 4)
     axes_loss, axes_acc = figure.subplots(1, 2)
-    _plot_history(axes_loss, axes_acc, history, "", MODEL_COLOURS[0], {"marker": "o"})
+    _plot_history(axes_loss, axes_acc, history, "", MODEL_COLOURS[0], {"marker": "o"}, steps)
     _decorate_curves(figure, axes_loss, axes_acc, len(history), title)
     return save_png(figure, path)
 
 
-def training_curves_compared(histories: Sequence[tuple[str, Sequence[dict]]], path: Path,
+def training_curves_compared(histories: Sequence[tuple], path: Path,
                              title: str = "Training curves side by side") -> Path:
-    """Several models' curves on one chart: one colour per model, solid training, dashed validation."""
+    """Several models' curves on one chart: one colour per model, solid training, dashed validation.
+
+    histories: (label, history) or (label, history, steps) per model."""
     figure = new_figure(11, 4.5)
     axes_loss, axes_acc = figure.subplots(1, 2)
-    for (label, history), colour, line in zip(histories, MODEL_COLOURS, MODEL_LINES):
-        _plot_history(axes_loss, axes_acc, history, label, colour, line)
-    _decorate_curves(figure, axes_loss, axes_acc, max(len(h) for _, h in histories), title)
+    for (label, history, *steps), colour, line in zip(histories, MODEL_COLOURS, MODEL_LINES):
+        _plot_history(axes_loss, axes_acc, history, label, colour, line, steps[0] if steps else ())
+    _decorate_curves(figure, axes_loss, axes_acc, max(len(h[1]) for h in histories), title)
     return save_png(figure, path)
 
 

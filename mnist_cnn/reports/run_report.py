@@ -22,6 +22,7 @@ from ..evaluation.predict import predict_proba_batched
 from ..models.architectures import Conv
 from ..runs import atomic_write_text, load_run_summary, read_csv, resolve_model, runs_root
 from . import figures, figures_model
+from .step_history import read_steps
 
 PLOTS = "plots"
 CURVES = "curves.png"
@@ -32,10 +33,13 @@ FEATURE_MAPS = "feature_maps.png"
 PREDICTION = "prediction.png"
 
 
-def write_training_figures(plots_dir: Path, history: Sequence[dict], report: Report, label: str) -> list[Path]:
-    """The two figures every training run gets: learning curves and the confusion matrix."""
+def write_training_figures(plots_dir: Path, history: Sequence[dict], report: Report, label: str,
+                           steps: Sequence[dict] = ()) -> list[Path]:
+    """The two figures every training run gets: learning curves and the confusion matrix.
+
+    steps: the points within the epoch (steps.csv); runs trained before them have none."""
     return [
-        figures.training_curves(history, plots_dir / CURVES, title=f"{label}: training curves"),
+        figures.training_curves(history, plots_dir / CURVES, title=f"{label}: training curves", steps=steps),
         figures.confusion_heatmap(report.confusion, plots_dir / CONFUSION, title=f"{label} on the test set"),
     ]
 
@@ -64,9 +68,10 @@ def write_report(run_dir: Path, classifier: Classifier, data: Mnist, image_index
     plots = run_dir / PLOTS
     summary = load_run_summary(run_dir)
     history = read_csv(run_dir / "history.csv")
+    steps = read_steps(run_dir)
     proba = predict_proba_batched(classifier, data.test_images)
     report = metrics.report(data.test_labels, proba)  # the same evaluation as `evaluate`
-    sections = evaluation_sections(plots, history, report, proba, data, name)
+    sections = evaluation_sections(plots, history, report, proba, data, name, steps)
     has_conv = bool(_conv_indices(classifier))
     if has_conv:
         sections += inside_sections(plots, classifier, data.test_images[image_index], image_index)
@@ -82,14 +87,15 @@ def write_report(run_dir: Path, classifier: Classifier, data: Mnist, image_index
 
 
 def evaluation_sections(plots: Path, history: list[dict], report: Report, proba: np.ndarray, data: Mnist,
-                        name: str) -> list[Section]:
+                        name: str, steps: Sequence[dict] = ()) -> list[Section]:
     """The figures of how training went and how the model does on the test set."""
-    write_training_figures(plots, history, report, name)
+    write_training_figures(plots, history, report, name, steps)
     figures_model.misclassified_gallery(data.test_images, data.test_labels, proba, plots / MISTAKES)
     return [
         Section("Training curves", CURVES,
-                "Loss and accuracy per epoch on the training images (solid) and the held-out "
-                "validation images (dashed). Validation far worse than training means overfitting."),
+                "Loss and accuracy on the training images (solid: every few dozen steps, or per epoch for "
+                "older runs) and on the held-out validation images after each epoch (dashed). Validation "
+                "far worse than training means overfitting."),
         Section("Confusion matrix", CONFUSION,
                 "Rows are the true digits, columns the predictions: the diagonal is right, every "
                 "other number is a mistake of that kind."),

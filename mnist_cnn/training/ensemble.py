@@ -47,12 +47,13 @@ class EnsembleOutcome:
 
 def train_ensemble(config: TrainConfig, framework: str, data: Mnist, root: Path, size: int,
                    listener: Optional[TrainListener] = None, command: str = "",
-                   runtime: Optional[Runtime] = None) -> EnsembleOutcome:
+                   runtime: Optional[Runtime] = None, tensorboard: bool = False) -> EnsembleOutcome:
     """Train `size` runs with seeds seed, seed+1, ...; evaluate their average; record it."""
     members = []
     for k in range(size):
         member_config = config.with_overrides(seed=config.seed + k)
-        members.append(train_and_save(member_config, framework, data, root, listener, command, runtime=runtime))
+        members.append(train_and_save(member_config, framework, data, root, listener, command, runtime=runtime,
+                                      tensorboard=tensorboard))
     ensemble = EnsembleClassifier([m.trained.classifier for m in members])
     report = evaluate_classifier(ensemble, data.test_images, data.test_labels)
     with runs.new_run(root, framework, f"{config.recipe}-ensemble{size}") as staging:

@@ -8,7 +8,6 @@ the learning rate of every step, the initial weights. A backend only executes st
 from __future__ import annotations
 
 import math
-import os
 import platform
 import resource
 import sys
@@ -31,6 +30,8 @@ from ..models.weights import initial_weights
 from ..runtime import Runtime
 from .allocator import keep_freed_memory
 from .schedules import Plateau, one_cycle
+from .machine_info import describe_machine
+from ..reports.step_history import STEPS_FILE, StepRecorder
 
 
 class TrainListener(Protocol):
@@ -82,6 +83,9 @@ class TrainedModel:
     total_seconds: float     # the whole loop, validation included
     n_train: int
     n_val: int
+    steps_per_epoch: int = 0
+    steps: list[dict] = field(default_factory=list)       # points within the epoch (step_history.py)
+    step_trace: dict = field(default_factory=dict)        # every step's loss, accuracy, lr (TensorBoard)
 
 
 @dataclass
@@ -123,6 +127,7 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
         "n_train": len(train_x), "n_val": len(val_x), "batch_size": config.batch_size,
     })
     history: list[dict] = []
+    recorder = StepRecorder(steps_per_epoch, listener.on_step)  # every step's own loss, for the curves
     train_seconds = 0.0
     augmentation = config.augmentation
     augmented = np.empty_like(train_x) if augmentation else None
@@ -134,8 +139,9 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
         if augmentation:
             # Augmenting is part of training, so it is inside the timed epoch.
             trainer.replace_images(augment_epoch(train_x, augmentation, config.seed, epoch, out=augmented))
-        loss, acc = trainer.train_epoch(epoch_batches(len(train_x), config.batch_size, config.seed, epoch),
-                                        lr_at, listener.on_step)
+        batches = epoch_batches(len(train_x), config.batch_size, config.seed, epoch)
+        recorder.start_epoch(batches, lr_at)
+        loss, acc = trainer.train_epoch(batches, lr_at, recorder.on_step)
         step_seconds = time.perf_counter() - epoch_start
         train_seconds += step_seconds
         row = {"epoch": epoch + 1, "train_loss": loss, "train_accuracy": acc,
@@ -151,7 +157,8 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
         if after_epoch is not None and after_epoch(epoch, trainer.classifier()):
             break
     return TrainedModel(trainer.classifier(), history, train_seconds, time.perf_counter() - loop_start,
-                        len(train_x), len(val_x))
+                        len(train_x), len(val_x), steps_per_epoch, recorder.rows(),
+                        {"loss": recorder.loss, "accuracy": recorder.accuracy, "lr": recorder.lr})
 
 
 def epoch_rates(config: TrainConfig, plateau: Plateau, epoch: int, steps_per_epoch: int,
@@ -180,8 +187,10 @@ def peak_memory_mb() -> float:
 
 def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
                    listener: Optional[TrainListener] = None, command: str = "",
-                   runtime: Optional[Runtime] = None) -> TrainOutcome:
+                   runtime: Optional[Runtime] = None, tensorboard: bool = False) -> TrainOutcome:
     """Train, test on the 10,000 test images, and publish a complete run folder.
+
+    tensorboard: also write a TensorBoard event file into the run folder (tensorboard_events.py).
 
     Nothing is left behind if this is interrupted: the run is assembled in a hidden
     staging folder and renamed into place only when every file is written.
@@ -205,12 +214,14 @@ def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
             "n_val": trained.n_val,
             "versions": versions,
             "runtime": (runtime or Runtime()).to_dict(),  # device, precision, processes: where it ran
-            "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                        "cpu_count": os.cpu_count()},
+            # CPU model, vector extensions, threads, math libraries: what can differ between machines
+            "machine": describe_machine(),
             "command": command,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         })
         runs.write_csv(staging / "history.csv", trained.history)
+        if trained.steps:
+            runs.write_csv(staging / STEPS_FILE, trained.steps)
         summary = {
             "framework": backend.name,
             "recipe": config.recipe,
@@ -231,7 +242,12 @@ def train_and_save(config: TrainConfig, framework: str, data: Mnist, root: Path,
         # drawn after peak_memory_mb was read so that plotting does not count as training.
         # Imported here: matplotlib is loaded only once a model has been trained.
         from ..reports.run_report import PLOTS, write_training_figures
-        write_training_figures(staging / PLOTS, trained.history, report, display_name(backend.name))
+        write_training_figures(staging / PLOTS, trained.history, report, display_name(backend.name), trained.steps)
+        if tensorboard:
+            from .tensorboard_events import write_run_events
+
+            write_run_events(staging, trained.history, trained.steps_per_epoch, trained.step_trace, report.to_dict(),
+                             data.test_images, report.misclassified)
         # metrics.json is written last: its presence marks a complete run.
         runs.write_json(staging / "metrics.json", {**summary, "test": report.to_dict()})
         final = runs.publish_run(staging, root, backend.name, config.recipe)

@@ -1,0 +1,52 @@
+"""`mnist-cnn compare --seeds N -r RECIPE`, run as a user runs it: its wall time and its table.
+
+    python -m benchmarks.compare_seeds --recipe fast --seeds 5 --runs-dir /tmp/runs
+
+Runs the real command in its own process (both frameworks, N seeds each, every run in a child
+process of its own), times it, and writes benchmarks/results/compare_seeds_RECIPE.json with the
+command, its wall time, the machine's load before and after, and the comparison's compare.json
+(every seed, mean ± sd, paired tests, per-digit recall). The compare folder stays in --runs-dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .common import write_result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", default="fast")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--runs-dir", required=True, help="where the compare folder (and its runs) go")
+    parser.add_argument("extra", nargs="*", help="more options for mnist-cnn compare (after --)")
+    args = parser.parse_args()
+    out = Path(args.runs_dir) / f"compare-seeds{args.seeds}-{args.recipe}-{time.strftime('%Y%m%d-%H%M%S')}"
+    cmd = [sys.executable, "-m", "mnist_cnn", "compare", "--seeds", str(args.seeds), "-r", args.recipe,
+           "--out", str(out), *args.extra]
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    result = json.loads((out / "compare.json").read_text())
+    path = write_result(f"compare_seeds_{args.recipe}", {
+        "command": " ".join(["mnist-cnn", *cmd[3:]]),
+        "wall_seconds": round(wall, 1),
+        "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "compare_folder": str(out),
+        "compare": result})
+    print((out / "compare.md").read_text())
+    print(f"wall time {wall:.0f} s; written to {path}")
+
+
+if __name__ == "__main__":
+    main()
