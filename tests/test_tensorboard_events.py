@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from mnist_cnn.training.loop import tensorboard_events as te
+from mnist_cnn.training import tensorboard_events as te
 
 
 def test_crc32c_and_its_mask_match_the_published_check_values():

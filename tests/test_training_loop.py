@@ -19,7 +19,7 @@ import pytest
 
 from mnist_cnn import runs
 
-from mnist_cnn.training.loop import loop as training
+from mnist_cnn.training import loop as training
 from mnist_cnn.config import get_recipe
 from mnist_cnn.data.mnist import Mnist
 from mnist_cnn.training.schedules import one_cycle
