@@ -22,6 +22,9 @@ MIN_LENGTH = 0.3
 MIN_CROSSINGS = 4
 # Once a grid is found, the pieces of its lines are taken down to this fraction of the side.
 SHORT_LENGTH = 0.07
+# The lines of a grid are thin beside the picture: thicker straight runs are the strokes of a
+# digit that fills it (a 9 in a tight region on ruled paper: strokes 13% of its width).
+MAX_THICKNESS = 0.05
 
 
 def _lines(mask: np.ndarray, length: int, horizontal: bool) -> tuple[np.ndarray, int]:
@@ -38,6 +41,13 @@ def _lines(mask: np.ndarray, length: int, horizontal: bool) -> tuple[np.ndarray,
     return runs, int(sum(1 for i in range(1, count) if stats[i, long_side] >= length))
 
 
+def _thickness(runs: np.ndarray, horizontal: bool) -> float:
+    """Mean thickness of the straight runs: their pixels over their summed lengths."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    length = stats[1:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT].sum()
+    return float(runs.sum()) / max(1, int(length))
+
+
 def remove_grid(mask: np.ndarray) -> np.ndarray:
     """`mask` (uint8 0/1) without the lines of a grid or of form boxes, when there is one."""
     h, w = mask.shape
@@ -49,6 +59,8 @@ def remove_grid(mask: np.ndarray) -> np.ndarray:
         return mask
     crossings = cv2.connectedComponents(cv2.dilate(across, np.ones((5, 5), np.uint8)) & down)[0] - 1
     if crossings < MIN_CROSSINGS:
+        return mask
+    if max(_thickness(across, True), _thickness(down, False)) > MAX_THICKNESS * min(h, w):
         return mask
     lines = cv2.dilate(across | down, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
     mask = mask & (1 - lines)
