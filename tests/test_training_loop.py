@@ -215,7 +215,7 @@ def test_train_and_save_publishes_what_it_measured(fake, tmp_path):
     outcome = training.train_and_save(config, "torch", data, tmp_path, command="mnist-cnn train")
     assert [p.name for p in tmp_path.iterdir()] == [outcome.run_dir.name]
     assert outcome.run_dir.name.endswith("-torch-kids") and outcome.model_path.read_bytes() == b"fake model"
-    saved = training.load_run_summary(outcome.run_dir)
+    saved = runs.load_run_summary(outcome.run_dir)
     expected = training.evaluate_classifier(FakeClassifier(0.6), data.test_images, data.test_labels)
     assert saved["test_accuracy"] == expected.accuracy and saved["test"]["correct"] == expected.correct
     assert saved["test"]["total"] == 30 and saved["epochs"] == 1 and saved["model_bytes"] == 10
@@ -295,8 +295,10 @@ def test_the_run_files_record_what_ran(fake, tmp_path):
         "torch", "PyTorch", "tiny", "mnist-cnn train -r kids")
     assert (saved["n_train"], saved["n_val"], saved["spec"]) == (100, 0, config.spec.to_dict())
     assert saved["versions"] == {"python": platform.python_version(), "numpy": np.__version__, "fake": "1"}
-    assert saved["machine"] == {"platform": platform.platform(), "processor": platform.machine(),
-                                "cpu_count": os.cpu_count()}
+    machine = saved["machine"]  # training/machine_info.py: the CPU and math libraries as well (tests there)
+    assert {k: machine[k] for k in ("platform", "processor", "cpu_count")} == {
+        "platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count()}
+    assert machine["numpy"] == np.__version__ and "cpu_model" in machine
     assert saved["runtime"]["device"] == "cpu" and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}",
                                                                 saved["created"])
     summary = json.loads((outcome.run_dir / "metrics.json").read_text())
@@ -330,7 +332,7 @@ def test_train_and_save_passes_listener_and_runtime_on_and_stages_under_its_name
     assert ("epoch", 0) in listener.events and fake["options"] == {"runtime": runtime}
     (staged,) = listener.staged
     assert staged.startswith(".incomplete-") and "-torch-kids-" in staged
-    assert training.load_run_summary(outcome.run_dir)["device"] == "cpu"
+    assert runs.load_run_summary(outcome.run_dir)["device"] == "cpu"
     import json
 
     assert json.loads((outcome.run_dir / "config.json").read_text())["command"] == ""  # none given
