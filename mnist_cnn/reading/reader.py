@@ -51,16 +51,19 @@ class Reading:
     polarity: str = "dark-on-light"
     roi: Optional[Box] = None
 
-    @property
-    def rows(self) -> list[str]:
+    def _rows(self, marked: bool) -> list[str]:
         rows: list[str] = []
         last = None
         for d in self.digits:
             if d.row != last:
                 rows.append("")
                 last = d.row
-            rows[-1] += str(d.digit)
+            rows[-1] += str(d.digit) + ("?" if marked and d.unsure else "")
         return rows
+
+    @property
+    def rows(self) -> list[str]:
+        return self._rows(marked=False)
 
     @property
     def text(self) -> str:
@@ -69,14 +72,7 @@ class Reading:
     @property
     def marked_rows(self) -> list[str]:
         """The rows with a "?" after each unsure digit."""
-        rows: list[str] = []
-        last = None
-        for d in self.digits:
-            if d.row != last:
-                rows.append("")
-                last = d.row
-            rows[-1] += str(d.digit) + ("?" if d.unsure else "")
-        return rows
+        return self._rows(marked=True)
 
     @property
     def marked_text(self) -> str:
