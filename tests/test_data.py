@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import http.server
 import shutil
-import threading
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -91,30 +88,6 @@ def test_missing_folder_and_offline_errors_say_where_and_how(tmp_path):
     message = str(info.value)
     assert str(tmp_path) in message and "MNIST_CNN_DATA" in message and "Download failed" in message
     assert list(tmp_path.iterdir()) == []
-
-
-# ----------------------------------------------------------------- a real HTTP mirror on 127.0.0.1
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    """Serve folders over HTTP on 127.0.0.1; yields a function folder -> base URL."""
-    servers = []
-
-    def serve(folder: Path) -> str:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(folder)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def _damaged_copy(src: Path, dst: Path, how: str) -> None:

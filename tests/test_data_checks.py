@@ -115,33 +115,8 @@ def test_a_folder_with_three_of_four_files_is_not_data(tiny, tmp_path):
 
 # ------------------------------------------------- downloads from a real HTTP mirror on 127.0.0.1
 
-@pytest.fixture
-def tiny_mirror(tiny, tmp_path):
-    """Serve folders of tiny .gz files over HTTP; yields folder -> base URL."""
-    import http.server
-    import threading
-    from functools import partial
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    servers = []
-
-    def serve(folder):
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def test_download_verifies_reports_progress_and_keeps_only_good_files(tiny, tmp_path, tiny_mirror):
-    url = tiny_mirror(_write_idx(tmp_path / "served", tiny))
+def test_download_verifies_reports_progress_and_keeps_only_good_files(tiny, tmp_path, mirror):
+    url = mirror(_write_idx(tmp_path / "served", tiny))
     seen = []
     target = tmp_path / "cache"
     written = data.download_mnist(target, mirrors=[url], on_progress=lambda *event: seen.append(event))
@@ -157,8 +132,8 @@ def test_download_verifies_reports_progress_and_keeps_only_good_files(tiny, tmp_
     assert np.array_equal(loaded.train_images, tiny["train-images-idx3-ubyte"])
 
 
-def test_a_corrupt_local_file_is_downloaded_again(tiny, tmp_path, tiny_mirror):
-    url = tiny_mirror(_write_idx(tmp_path / "served", tiny))
+def test_a_corrupt_local_file_is_downloaded_again(tiny, tmp_path, mirror):
+    url = mirror(_write_idx(tmp_path / "served", tiny))
     target = _write_idx(tmp_path / "cache", tiny)
     labels = target / "t10k-labels-idx1-ubyte.gz"
     labels.write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x04\x01\x02\x03\x04"))  # wrong labels
@@ -166,11 +141,11 @@ def test_a_corrupt_local_file_is_downloaded_again(tiny, tmp_path, tiny_mirror):
     assert all(ok for *_, ok, _ in data.verify(target))
 
 
-def test_a_bad_mirror_falls_back_and_a_failed_download_leaves_nothing(tiny, tmp_path, tiny_mirror):
+def test_a_bad_mirror_falls_back_and_a_failed_download_leaves_nothing(tiny, tmp_path, mirror):
     bad = dict(tiny)
     bad["t10k-labels-idx1-ubyte"] = np.array([0, 0, 0, 0], np.uint8)  # a valid file of the wrong content
-    bad_url = tiny_mirror(_write_idx(tmp_path / "bad", bad))
-    good_url = tiny_mirror(_write_idx(tmp_path / "good", tiny))
+    bad_url = mirror(_write_idx(tmp_path / "bad", bad))
+    good_url = mirror(_write_idx(tmp_path / "good", tiny))
     target = tmp_path / "cache"
     data.download_mnist(target, mirrors=[bad_url, good_url])
     assert all(ok for *_, ok, _ in data.verify(target))
