@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -28,3 +30,18 @@ def write_result(name: str, payload: dict) -> Path:
     payload = {"benchmark": name, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(), **payload}
     path.write_text(json.dumps(payload, indent=2) + "\n")
     return path
+
+
+def run_command_timed(args: list[str]) -> dict:
+    """`mnist-cnn ARGS` in its own process, as a user runs it: the command line, its wall time and
+    the machine's load before and after (a busy machine explains a slow figure). Raises
+    SystemExit with the command's output when it fails."""
+    cmd = [sys.executable, "-m", "mnist_cnn", *args]
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return {"command": " ".join(["mnist-cnn", *args]), "wall_seconds": round(wall, 1),
+            "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)]}

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from .common import write_result
+from .common import run_command_timed, write_result
 
 
 def main() -> None:
@@ -29,23 +26,14 @@ def main() -> None:
     parser.add_argument("extra", nargs="*", help="more options for mnist-cnn compare (after --)")
     args = parser.parse_args()
     out = Path(args.runs_dir) / f"compare-seeds{args.seeds}-{args.recipe}-{time.strftime('%Y%m%d-%H%M%S')}"
-    cmd = [sys.executable, "-m", "mnist_cnn", "compare", "--seeds", str(args.seeds), "-r", args.recipe,
-           "--out", str(out), *args.extra]
-    load_before = os.getloadavg()
-    started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    timed = run_command_timed(["compare", "--seeds", str(args.seeds), "-r", args.recipe, "--out", str(out), *args.extra])
     result = json.loads((out / "compare.json").read_text())
     path = write_result(f"compare_seeds_{args.recipe}", {
-        "command": " ".join(["mnist-cnn", *cmd[3:]]),
-        "wall_seconds": round(wall, 1),
-        "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        **timed,
         "compare_folder": str(out),
         "compare": result})
     print((out / "compare.md").read_text())
-    print(f"wall time {wall:.0f} s; written to {path}")
+    print(f"wall time {timed['wall_seconds']:.0f} s; written to {path}")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from .common import write_result
+from .common import run_command_timed, write_result
 
 
 def main() -> None:
@@ -28,20 +25,12 @@ def main() -> None:
     parser.add_argument("--out-dir", required=True, help="where the robustness folder goes")
     args = parser.parse_args()
     out = Path(args.out_dir) / f"robustness-{time.strftime('%Y%m%d-%H%M%S')}"
-    cmd = [sys.executable, "-m", "mnist_cnn", "robustness", *args.runs, "--out", str(out)]
-    load_before = os.getloadavg()
-    started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    timed = run_command_timed(["robustness", *args.runs, "--out", str(out)])
     path = write_result(args.name, {
-        "command": " ".join(["mnist-cnn", *cmd[3:]]),
-        "wall_seconds": round(wall, 1),
-        "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        **timed,
         "robustness": json.loads((out / "robustness.json").read_text())})
     print((out / "robustness.md").read_text())
-    print(f"wall time {wall:.0f} s; written to {path}")
+    print(f"wall time {timed['wall_seconds']:.0f} s; written to {path}")
 
 
 if __name__ == "__main__":
