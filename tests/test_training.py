@@ -99,7 +99,10 @@ def test_a_real_sigint_stops_training_cleanly(framework, mnist_dir, tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "mnist_cnn", "train", "--framework", framework, "--recipe",
                                 "mlp", "--epochs", "5", "--data-dir", str(mnist_dir), "--runs-dir", str(runs_dir)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                               # As in a terminal: a runner started in the background (`cmd &` in a
+                               # script) passes SIGINT on as ignored, and Python then keeps ignoring it.
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         # the staging folder exists from the moment training starts until the run is published
         deadline = time.monotonic() + 240
