@@ -29,12 +29,11 @@ from rich.table import Table
 from .reports import figures
 
 from .evaluation import seed_stats
-from .backends import display_name
+from .backends import FRAMEWORKS, display_name
 from .config import get_recipe
 from .runs import atomic_write_text, new_run, read_csv, runs_root, write_json
 from .reports.step_history import read_steps
 
-FRAMEWORKS = ("torch", "keras")
 RUNS_FOLDER = "runs"
 SEEDS_FIGURE = "seeds.png"
 CURVES_FIGURE = "curves.png"

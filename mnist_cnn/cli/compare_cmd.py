@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..config import DEFAULT_RECIPE, RECIPES
-from .common import console, data_dir_option, friendly_errors, runs_dir_option
+from .common import FRAMEWORKS, console, data_dir_option, friendly_errors, runs_dir_option
 
 
 @click.command()
@@ -79,10 +79,10 @@ def compare(recipe, epochs, seed, train_limit, runs, seeds, robustness, tensorbo
     except CompareError as exc:
         raise click.ClickException(str(exc)) from None
     if robustness:
-        _robustness_of(folder, runs, data_dir, runs_dir)
+        _robustness_of(folder, data_dir, runs_dir)
 
 
-def _robustness_of(folder, runs, data_dir, runs_dir) -> None:
+def _robustness_of(folder, data_dir, runs_dir) -> None:
     """The compared runs under the corruption suite, written into the compare folder."""
     from ..reports.robustness import check_runs, result_table
     from ..runs import runs_root
@@ -91,7 +91,7 @@ def _robustness_of(folder, runs, data_dir, runs_dir) -> None:
     if "models" in result:  # one seed: the two runs of the table
         compared = [model["run"] for model in result["models"]]
     else:  # several seeds: every run, PyTorch's first
-        compared = [str(Path(folder) / row["run"]) for fw in ("torch", "keras") for row in result["runs"][fw]]
+        compared = [str(Path(folder) / row["run"]) for fw in FRAMEWORKS for row in result["runs"][fw]]
     out = console()
     out.rule("[bold]Robustness to corrupted digits[/]")
     report, robust = check_runs(out, compared, Path(folder), runs_root(runs_dir), data_dir)
