@@ -6,6 +6,9 @@ them, so `mnist-cnn --help` stays fast.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from .. import __version__
@@ -56,8 +59,24 @@ cli.add_command(onnx_compare)
 cli.add_command(predict)  # reading real photos and cameras (mnist_cnn/reading/)
 cli.add_command(camera)
 cli.add_command(serve)  # the web page (mnist_cnn/serve)
-cli.add_command(robustness)  # the test set under corruptions (mnist_cnn/corruptions.py)
+cli.add_command(robustness)  # the test set under corruptions (mnist_cnn/data/corruptions.py)
+
+
+# The exit code of a clean stop on Ctrl-C (cli/common.friendly_errors).
+INTERRUPTED = 130
 
 
 def main() -> None:
-    cli(prog_name="mnist-cnn")
+    try:
+        cli(prog_name="mnist-cnn")
+    except SystemExit as exc:
+        if exc.code != INTERRUPTED:
+            raise
+        # A Ctrl-C that arrived while a framework's C++ was running Python code through
+        # PyRun_String (pybind11's exec/eval) is marked "unhandled" inside the interpreter, even
+        # though friendly_errors handled it; the interpreter then ends by raising SIGINT on
+        # itself (exit -2, seen in 1 of ~4 interrupted trainings under load). Leave with 130
+        # directly: everything was cleaned up on the way here, only the output is flushed.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(INTERRUPTED)

@@ -85,8 +85,8 @@ def friendly_errors(func):
                 raise  # not the disk: a bug, with its traceback
             raise click.ClickException(message) from None
         except KeyboardInterrupt:
-            # Stopping now: a second Ctrl-C, or one still pending from the first, must not turn
-            # the clean stop into a death by SIGINT on the way out (seen: exit -2 instead of 130).
+            # Stopping now: a second Ctrl-C must not interrupt the clean stop on its way out
+            # (cli.main ends the process with 130).
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             click.echo("\nInterrupted: stopped cleanly; nothing half-written was left behind.", err=True)
             sys.exit(130)
