@@ -197,15 +197,19 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
 
 def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str = "auto",
                    classify: Optional[Classify] = None, pens: tuple[float, ...] = PENS,
-                   max_side: Optional[int] = None, sheet: bool = True) -> Extraction:
+                   max_side: Optional[int] = None, sheet: bool = True,
+                   whole_picture: Optional[bool] = None) -> Extraction:
     """Find the handwritten digits in `image` (or in its `roi`) and return them MNIST-style.
 
     `image` is grey, BGR or BGRA uint8 of any size; boxes are in its coordinates. `classify`
     (a model's predict_proba) settles the doubtful cases: is a wide blob one digit or several
     touching ones, are two pieces side by side one broken digit? Without it, geometric rules
     do. Images larger than `max_side` (default MAX_SIDE) are analysed reduced. No digit gives
-    an empty list.
+    an empty list. `whole_picture` (default: no `roi`) says that `image` is a whole photo, not
+    a region the user chose: thin bands along its edge are then not digits.
     """
+    if whole_picture is None:
+        whole_picture = roi is None
     grey = to_grey(image)
     ox, oy = 0, 0
     if roi is not None:
@@ -225,7 +229,7 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
     ink = ink_map(grey, polarity)
     # Rows that touch are cut apart first (the same smallest digit as find_candidates).
     ink = split_touching_rows(ink, smallest_digit(grey.shape))
-    candidates: list[Candidate] = find_candidates(ink)
+    candidates: list[Candidate] = find_candidates(ink, whole_picture=whole_picture and sheet)
     taken = {label for c in candidates for label in c.whole.labels}
     found: list[tuple[Blob, list[np.ndarray], bool]] = []  # (box, 28x28 views, cut from a wider blob)
     for cand in candidates:

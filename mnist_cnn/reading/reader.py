@@ -102,8 +102,12 @@ def read_image(classifier: Classifier, image: np.ndarray, roi: Optional[Box] = N
     x, y, w, h = clip_roi(roi, image.shape) if roi is not None else (0, 0, image.shape[1], image.shape[0])
     # Prepared once for the several readings: the region, grey, the sheet cut out, reduced.
     grey, back = _prepare(image[y:y + h, x:x + w], polarity, max_side)
-    found = read_upright(lambda im: _read(classifier, im, None, polarity, max_side), grey, _confidences, _boxes,
-                         lambda r, fn: _moved(r, lambda b: _shift(back(fn(b)), x, y)))
+    whole = roi is None  # a region the user drew may hold a digit against its edge
+
+    def read(picture: np.ndarray) -> Reading:
+        return _read(classifier, picture, None, polarity, max_side, whole_picture=whole)
+
+    found = read_upright(read, grey, _confidences, _boxes, lambda r, fn: _moved(r, lambda b: _shift(back(fn(b)), x, y)))
     found.roi = (x, y, w, h) if roi is not None else None
     return found
 
@@ -159,9 +163,9 @@ def _moved(reading: Reading, fn) -> Reading:
 
 
 def _read(classifier: Classifier, image: np.ndarray, roi: Optional[Box], polarity: str,
-          max_side: Optional[int], sheet: bool = True) -> Reading:
+          max_side: Optional[int], sheet: bool = True, whole_picture: Optional[bool] = None) -> Reading:
     extraction = extract_digits(image, roi=roi, polarity=polarity, classify=classifier.predict_proba,
-                                max_side=max_side, sheet=sheet)
+                                max_side=max_side, sheet=sheet, whole_picture=whole_picture)
     probabilities = predict_views(classifier.predict_proba, [d.views for d in extraction.digits])
     digits = []
     for found, p in zip(extraction.digits, probabilities):

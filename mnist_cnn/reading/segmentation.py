@@ -81,6 +81,15 @@ def is_line_like(blob: Blob, width: int, height: int) -> bool:
     return long_side >= 0.6 * max(width, height) and thickness < long_side / 25
 
 
+def hugs_edge(blob: Blob, width: int, height: int) -> bool:
+    """A thin band lying along the picture's edge: the edge of the page or of a book, a shadow
+    at the border. It touches the edge and runs along it (three times as long as wide)."""
+    reach = max(2, int(0.01 * max(width, height)))
+    along_side = (blob.x <= reach or blob.x1 >= width - reach) and blob.h >= 3 * blob.w
+    along_top = (blob.y <= reach or blob.y1 >= height - reach) and blob.w >= 3 * blob.h
+    return along_side or along_top
+
+
 def merge_pieces(blobs: list[Blob]) -> list[Blob]:
     """Merge the pieces of one digit stacked one above the other (a 5's bar, a broken 8), or
     whose boxes overlap a lot (the two halves of a 0 that a ruled line cut).
@@ -196,12 +205,20 @@ def smallest_digit(shape: tuple[int, ...]) -> float:
     return max(8.0, 0.02 * min(shape[:2]))
 
 
-def find_candidates(ink: InkMap) -> list[Candidate]:
-    """Digit-sized groups of clear ink, specks and lines left out."""
+def find_candidates(ink: InkMap, whole_picture: bool = False) -> list[Candidate]:
+    """Digit-sized groups of clear ink, specks and lines left out.
+
+    With `whole_picture` (a photo read whole, not a region the user chose), thin bands along
+    its edge are left out too: a digit cut by the photo's edge is not readable, and in the real
+    photos such bands were the edges of pages and books, read as 1s. In a region the user drew,
+    a 1 may stand against the edge.
+    """
     h, w = ink.labels.shape
     blobs = [Blob(int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), [i])
              for i, s in enumerate(ink.stats) if i > 0 and ink.seeded[i]]
     blobs = [b for b in blobs if not is_line_like(b, w, h)]
+    if whole_picture:
+        blobs = [b for b in blobs if not hugs_edge(b, w, h)]
     min_side = smallest_digit((h, w))
     # Pieces smaller than a speck may still join a digit; whatever stays small goes.
     blobs = [b for b in blobs if max(b.w, b.h) >= 0.35 * min_side]

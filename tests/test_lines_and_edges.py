@@ -1,0 +1,104 @@
+"""What is not writing stays out of the reading: a column of 1s is not a ruled line, the crumbs
+a wavering grid line leaves are not 1s, and a page's edge is not a 1.
+
+Each rule came from a failure on the real photos (benchmarks/real_photos.py); these tests
+build the same situation on synthetic pictures, so no model and no MNIST are needed.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from mnist_cnn.reading.digits import extract_digits
+from mnist_cnn.reading.ink import _drop_line_ghosts, remove_lines
+
+
+def _column_of_ones(mask: np.ndarray, x: int, jitter: int, seed: int = 0) -> None:
+    """Thin-pen 1s, one per row, standing in a loose column (each a little slanted)."""
+    rng = np.random.default_rng(seed)
+    for k in range(5):
+        top = 20 + 115 * k
+        dx = int(rng.integers(-jitter, jitter + 1))
+        slant = int(rng.integers(-6, 7))
+        cv2.line(mask, (x + dx, top), (x + dx + slant, top + 85), 1, 7)
+
+
+def test_a_column_of_ones_is_not_a_ruled_line_but_a_dashed_line_is():
+    mask = np.zeros((600, 800), np.uint8)
+    _column_of_ones(mask, 60, jitter=12)
+    ones = mask.copy()
+    # A faint ruled line down the margin, fallen apart into dashes: straight, thin, one path.
+    for top in range(0, 600, 80):
+        cv2.line(mask, (400, top), (400, top + 60), 1, 2)
+
+    cleaned = remove_lines(mask)
+
+    assert (cleaned & ones).sum() == ones.sum()  # every 1 kept whole
+    assert cleaned[:, 395:406].sum() == 0        # the dashed line gone
+
+
+def _labelled(weak: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
+    return labels, stats
+
+
+def test_crumbs_along_an_erased_line_are_dropped_and_a_digit_on_the_line_is_kept():
+    erased = np.zeros((300, 300), np.uint8)
+    erased[20:280, 100:104] = 1  # a grid line, taken out of the mask
+    weak = np.zeros_like(erased)
+    weak[40:120, 104:106] = 1    # where the pen wavered: a sliver beside the line, left over
+    cv2.circle(weak, (130, 200), 24, 1, 5)  # a 0 whose side touches the line
+    weak &= 1 - erased
+    labels, stats = _labelled(weak)
+    crumb, digit = labels[80, 105], labels[200, 154]
+
+    kept = _drop_line_ghosts(labels, stats, erased)
+
+    assert not (kept == crumb).any()
+    assert (kept == digit).sum() == (labels == digit).sum()
+
+
+def test_nothing_is_dropped_when_no_line_was_erased():
+    weak = np.zeros((100, 100), np.uint8)
+    weak[10:90, 50:52] = 1
+    labels, stats = _labelled(weak)
+    assert np.array_equal(_drop_line_ghosts(labels, stats, np.zeros_like(weak)), labels)
+
+
+def _page_with_an_edge() -> np.ndarray:
+    """Three dark rings (0s) in a row on white paper, and a dark stroke as tall as they are
+    against the left edge: the edge of a page, or a 1 framed tightly."""
+    page = np.full((480, 640, 3), 235, np.uint8)
+    for x in (250, 350, 450):
+        cv2.ellipse(page, (x, 240), (28, 40), 0, 0, 360, (30, 30, 30), 7)
+    cv2.line(page, (4, 200), (4, 280), (30, 30, 30), 7)
+    return page
+
+
+def test_the_edge_of_a_page_is_not_read_as_a_digit():
+    found = extract_digits(_page_with_an_edge())
+    assert [d.box[0] > 150 for d in found.digits] == [True] * 3
+
+
+def test_in_a_region_the_user_chose_a_stroke_against_its_edge_is_kept():
+    # The same picture as a region: its left stroke may be a 1 the user framed tightly.
+    found = extract_digits(_page_with_an_edge(), roi=(0, 0, 640, 480))
+    assert [d.box[0] < 10 for d in found.digits] == [True, False, False, False]
+
+
+class _SureOfZero:
+    """A stand-in model: every input is a 0, with certainty (the rule under test is geometry)."""
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        p = np.zeros((len(images), 10), np.float32)
+        p[:, 0] = 1.0
+        return p
+
+
+def test_predict_keeps_the_edge_stroke_only_inside_a_region():
+    from mnist_cnn.reading.reader import read_image
+
+    page = _page_with_an_edge()
+    assert len(read_image(_SureOfZero(), page).digits) == 3
+    assert len(read_image(_SureOfZero(), page, roi=(0, 0, 640, 480)).digits) == 4
