@@ -102,3 +102,22 @@ def test_predict_keeps_the_edge_stroke_only_inside_a_region():
     page = _page_with_an_edge()
     assert len(read_image(_SureOfZero(), page).digits) == 3
     assert len(read_image(_SureOfZero(), page, roi=(0, 0, 640, 480)).digits) == 4
+
+
+def _rings_and_a_stroke(stroke_width: int) -> np.ndarray:
+    """Three 0s written with a 9-pixel pen, and a straight stroke (a 1?) of the given width."""
+    page = np.full((480, 640, 3), 235, np.uint8)
+    for x in (150, 250, 350):
+        cv2.ellipse(page, (x, 240), (28, 40), 0, 0, 360, (30, 30, 30), 9)
+    cv2.line(page, (480, 200), (480, 280), (30, 30, 30), stroke_width)
+    return page
+
+
+def test_a_hairline_among_digits_of_a_broad_pen_is_not_a_digit():
+    found = extract_digits(_rings_and_a_stroke(1))
+    assert [d.box[0] < 400 for d in found.digits] == [True] * 3
+
+
+def test_a_1_written_with_the_same_pen_is_kept():
+    found = extract_digits(_rings_and_a_stroke(9))
+    assert [d.box[0] < 400 for d in found.digits] == [True, True, True, False]
