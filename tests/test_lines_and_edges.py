@@ -121,3 +121,33 @@ def test_a_hairline_among_digits_of_a_broad_pen_is_not_a_digit():
 def test_a_1_written_with_the_same_pen_is_kept():
     found = extract_digits(_rings_and_a_stroke(9))
     assert [d.box[0] < 400 for d in found.digits] == [True, True, True, False]
+
+
+def _two_ruled_lines(width: int = 640, height: int = 220) -> np.ndarray:
+    page = np.full((height, width, 3), 235, np.uint8)
+    for y in (60, 150):
+        cv2.line(page, (10, y), (width - 10, y), (60, 60, 60), 2)
+    return page
+
+
+def test_the_sides_of_printed_boxes_are_not_1s_and_a_1_filling_its_box_is():
+    page = _two_ruled_lines()
+    for k in range(9):  # eight boxes, 70 pixels apart
+        cv2.line(page, (20 + 70 * k, 60), (20 + 70 * k, 150), (60, 60, 60), 2)
+    for k in range(8):
+        centre = 55 + 70 * k
+        if k == 3:  # a 1 from the line above to the line below, in the middle of its box
+            cv2.line(page, (centre, 62), (centre, 148), (20, 20, 20), 5)
+        else:
+            cv2.ellipse(page, (centre, 105), (17, 30), 0, 0, 360, (20, 20, 20), 5)
+
+    found = extract_digits(page)
+
+    assert [round((d.box[0] + d.box[2] / 2 - 55) / 70) for d in found.digits] == list(range(8))
+
+
+def test_a_row_of_1s_between_ruled_lines_is_not_a_row_of_boxes():
+    page = _two_ruled_lines()
+    for k in range(9):
+        cv2.line(page, (20 + 70 * k, 62), (20 + 70 * k, 148), (20, 20, 20), 5)
+    assert len(extract_digits(page).digits) == 9

@@ -7,6 +7,10 @@ long horizontal and a long vertical opening; when they form a grid (at least two
 way, crossing each other), they are erased, a pixel wider than found. A single long stroke
 (a tall 1 that fills the picture) is not a grid and stays.
 
+A row of printed boxes, one digit in each, is different: its long lines are the ruled lines
+remove_lines already took, and its upright sides are short, as tall as a digit. They are found
+as evenly spaced straight runs joining the line above to the line below (remove_form_boxes).
+
 Imports cv2 at load time: only the commands that read images import this module.
 """
 
@@ -46,6 +50,70 @@ def _thickness(runs: np.ndarray, horizontal: bool) -> float:
     count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     length = stats[1:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT].sum()
     return float(runs.sum()) / max(1, int(length))
+
+
+def _lattice(xs: list[float], tolerance: float, shortest: float) -> list[int]:
+    """Indices of the positions in `xs` that stand on the most populated evenly spaced lattice
+    (x0 + k * d, d at least `shortest`), with at least 3 on it; [] when there is none. Each
+    pair of positions proposes a spacing (their distance over 1, 2 or 3 steps)."""
+    best: list[int] = []
+    for i, a in enumerate(xs):
+        for b in xs[i + 1:]:
+            for steps in (1, 2, 3):
+                d = abs(b - a) / steps
+                if d < max(shortest, 4 * tolerance):
+                    continue
+                on = [k for k, x in enumerate(xs)
+                      if abs((x - a) / d - round((x - a) / d)) * d <= tolerance]
+                if len(on) > len(best):
+                    best = on
+    return best if len(best) >= 3 else []
+
+
+def remove_form_boxes(ruled: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`mask` without the upright sides of a row of printed boxes, one digit in each.
+
+    `ruled` holds the long lines ink.remove_lines took out (tilted ones too): the lines above
+    and below the row. A box's side is a straight upright run that joins the line above to the
+    line below, and the sides stand evenly spaced. A digit's stem may be as straight and tall,
+    but it stands inside a box, off that spacing. A row of 1s written between two ruled lines
+    is evenly spaced too, but there the "boxes" between them are empty: at least half the boxes
+    must hold ink of their own.
+    """
+    h, w = mask.shape
+    if not ruled.any():
+        return mask
+    bridged = cv2.morphologyEx(ruled, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, w // 8), 3)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
+    if sum(1 for i in range(1, count) if stats[i, cv2.CC_STAT_WIDTH] >= MIN_LENGTH * w) < 2:
+        return mask
+    runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, h // 5))))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    near = cv2.dilate(bridged, np.ones((5, 5), np.uint8))
+    joining = [i for i in range(1, count)
+               if near[stats[i, 1], stats[i, 0]:stats[i, 0] + stats[i, 2]].any()
+               and near[stats[i, 1] + stats[i, 3] - 1, stats[i, 0]:stats[i, 0] + stats[i, 2]].any()
+               and not near[stats[i, 1] + stats[i, 3] // 2, stats[i, 0]:stats[i, 0] + stats[i, 2]].any()]
+    centres = [stats[i, 0] + stats[i, 2] / 2 for i in joining]
+    # A box for one digit is hardly narrower than 0.7 of its height: that keeps the lattice from
+    # taking in the stems standing halfway between two sides.
+    shortest = 0.7 * float(np.median([stats[i, 3] for i in joining])) if joining else 0.0
+    on = _lattice(centres, tolerance=max(2.0, 0.01 * w), shortest=shortest)
+    sides = sorted((centres[k], joining[k]) for k in on)
+    if len(sides) < 3:
+        return mask
+    # Ink of its own between each pair of neighbouring sides: the digits in the boxes (pieces
+    # at least a third as tall as a side; the crumbs of the lines do not count).
+    side_ids = [i for _, i in sides]
+    rest = mask & (1 - cv2.dilate(np.isin(labels, side_ids).astype(np.uint8), np.ones((3, 3), np.uint8)))
+    n, _, pieces, centroids = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    tall = float(np.median([stats[i, 3] for i in side_ids]))
+    inside = [centroids[k][0] for k in range(1, n) if pieces[k, 3] >= tall / 3]
+    filled = sum(any(a < x < b for x in inside) for (a, _), (b, _) in zip(sides, sides[1:]))
+    if filled < 0.5 * (len(sides) - 1):
+        return mask
+    erase = np.isin(labels, side_ids).astype(np.uint8)
+    return mask & (1 - cv2.dilate(erase, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))))
 
 
 def remove_grid(mask: np.ndarray) -> np.ndarray:

@@ -268,10 +268,11 @@ def ink_map(grey: np.ndarray, polarity: str = "auto", floor: float = 0.12) -> In
     high = max(otsu_threshold(strength, floor), centre + 6 * noise)
     low = max(0.06, 0.5 * high, centre + 3.5 * noise)
     # Grids and form boxes too (grid_lines.py): imported here, as the rest of this function.
-    from .grid_lines import remove_grid
+    from .grid_lines import remove_form_boxes, remove_grid
 
     raw = (strength >= low).astype(np.uint8)
-    weak = remove_grid(remove_lines(raw))
+    lined = remove_lines(raw)
+    weak = remove_form_boxes(raw & (1 - lined), remove_grid(lined))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
     if count > 1:
         labels = _drop_line_ghosts(labels, stats, raw & (1 - weak))
