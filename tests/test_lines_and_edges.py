@@ -151,3 +151,17 @@ def test_a_row_of_1s_between_ruled_lines_is_not_a_row_of_boxes():
     for k in range(9):
         cv2.line(page, (20 + 70 * k, 62), (20 + 70 * k, 148), (20, 20, 20), 5)
     assert len(extract_digits(page).digits) == 9
+
+
+def test_a_small_flat_digit_is_kept_and_a_dash_is_not():
+    # A scanned page (smallest digit 2% of 1280 = 25.6 pixels): 0s 45 pixels tall, one written
+    # flat (23 tall, 35 wide, as the squashed 2s of a real scan), and a dash.
+    page = np.full((1280, 1280, 3), 235, np.uint8)
+    for x in (200, 260, 320):
+        cv2.ellipse(page, (x, 400), (12, 19), 0, 0, 360, (30, 30, 30), 3)
+    cv2.ellipse(page, (380, 405), (14, 8), 0, 0, 360, (30, 30, 30), 3)
+    cv2.line(page, (430, 405), (455, 405), (30, 30, 30), 4)
+
+    found = extract_digits(page)
+
+    assert [round(d.box[0] + d.box[2] / 2) for d in found.digits] == [200, 260, 320, 380]

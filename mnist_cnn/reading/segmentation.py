@@ -223,7 +223,9 @@ def find_candidates(ink: InkMap, whole_picture: bool = False) -> list[Candidate]
     # Pieces smaller than a speck may still join a digit; whatever stays small goes.
     blobs = [b for b in blobs if max(b.w, b.h) >= 0.35 * min_side]
     blobs = attach_fragments(merge_pieces(blobs))
-    blobs = [b for b in blobs if b.h >= min_side]
+    # A digit written small and flat (a 2 squashed into its line) is short but as wide as a
+    # digit: it stays (measured on the real photos: the small 2s of a scanned page were lost).
+    blobs = [b for b in blobs if b.h >= min_side or (b.h >= 0.6 * min_side and b.w >= min_side)]
     if not blobs:
         return []
     # Much smaller than the usual digit here: a speck or a stray mark. "Usual" is the median
