@@ -165,3 +165,16 @@ def test_a_small_flat_digit_is_kept_and_a_dash_is_not():
     found = extract_digits(page)
 
     assert [round(d.box[0] + d.box[2] / 2) for d in found.digits] == [200, 260, 320, 380]
+
+
+def test_a_small_0_beside_tall_digits_is_kept_and_a_blot_of_its_size_is_not():
+    # Tall 1s (120 pixels) and, between them, a 0 written a third as tall and a filled blot.
+    page = np.full((720, 960, 3), 235, np.uint8)
+    for x in (200, 300, 500, 600):
+        cv2.line(page, (x, 300), (x, 420), (30, 30, 30), 6)
+    cv2.ellipse(page, (400, 400), (16, 20), 0, 0, 360, (30, 30, 30), 5)  # a small 0
+    cv2.ellipse(page, (700, 400), (16, 20), 0, 0, 360, (30, 30, 30), -1)  # a blot
+
+    found = extract_digits(page)
+
+    assert [round(d.box[0] + d.box[2] / 2) for d in found.digits] == [200, 300, 400, 500, 600]
