@@ -178,3 +178,18 @@ def test_a_small_0_beside_tall_digits_is_kept_and_a_blot_of_its_size_is_not():
     found = extract_digits(page)
 
     assert [round(d.box[0] + d.box[2] / 2) for d in found.digits] == [200, 300, 400, 500, 600]
+
+
+def test_a_long_tailed_9_is_shortened_to_mnists_tallest_and_a_1_is_not():
+    from mnist_cnn.reading.digits import TALLEST, shorten_tail
+
+    nine = np.zeros((200, 50), np.uint8)  # a small loop on a tail four times its width
+    cv2.circle(nine, (25, 25), 20, 1, 6)
+    cv2.line(nine, (44, 25), (40, 199), 1, 6)
+    one = np.zeros((200, 12), np.uint8)
+    one[:, 3:9] = 1
+
+    shortened = shorten_tail(nine)
+
+    assert shortened.shape == (round(TALLEST * 50), 50)
+    assert shorten_tail(one) is one

@@ -186,6 +186,24 @@ def drop_other_pens(ink: InkMap, candidates: list[Candidate]) -> list[Candidate]
     return [c for c, pen in zip(candidates, pens) if pen >= OTHER_PEN * usual]
 
 
+# MNIST's 7s and 9s are at most this many times as tall as wide (98% of them); a 1 is a
+# single stroke, as wide as its pen.
+TALLEST = 2.5
+
+
+def shorten_tail(binary: np.ndarray) -> np.ndarray:
+    """A long-tailed 7 or 9, far taller than any in MNIST, squashed to MNIST's tallest.
+
+    Fitted into 20x20 by its height, such a digit's loop or bar shrinks to a few pixels and
+    the model sees a 1 (measured on the real photos). A 1 is left alone: its width is its pen.
+    """
+    h, w = binary.shape
+    if h <= TALLEST * w or w < 2.5 * stroke_width(binary):
+        return binary
+    squashed = cv2.resize(binary.astype(np.uint8), (w, int(round(TALLEST * w))), interpolation=cv2.INTER_AREA)
+    return squashed
+
+
 # --------------------------------------------------------------------------- the whole way
 
 def mnist_views(binary: np.ndarray, pens: tuple[float, ...]) -> list[np.ndarray]:
@@ -211,7 +229,7 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
     binary = digit_binary(ink, blob, labels)
     if binary is None:
         return None
-    return blob, mnist_views(binary, pens)
+    return blob, mnist_views(shorten_tail(binary), pens)
 
 
 def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str = "auto",
