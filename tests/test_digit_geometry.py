@@ -209,6 +209,11 @@ def test_mnist_views_draw_the_digit_once_per_pen_each_tightly_fitted():
     assert np.array_equal(mnist_views(ring, ())[0], to_mnist(ring))
 
 
+def test_mnist_views_keep_the_whole_digit_in_each_view():
+    square = np.ones((10, 10), np.uint8)                     # a pen too broad for a 10-pixel digit
+    assert [_ink_box(view, 127) for view in mnist_views(square, (0.02, 0.5))] == [(20, 20), (20, 20)]
+
+
 def test_digit_binary_is_the_digit_at_work_size_tightly_cropped_at_its_true_pen():
     ink = ink_map(cv2.cvtColor(_one_and_zero(), cv2.COLOR_BGR2GRAY))
     one, zero = sorted(find_candidates(ink), key=lambda c: c.whole.x)
@@ -219,6 +224,16 @@ def test_digit_binary_is_the_digit_at_work_size_tightly_cropped_at_its_true_pen(
     for binary in (bar, ring):
         assert binary[0].any() and binary[-1].any() and binary[:, 0].any() and binary[:, -1].any()
     assert 9.5 < stroke_width(ring) < 11.5                   # a 12-pixel pen at 80/103, with its blur
+
+
+def test_a_large_thin_digit_keeps_its_pen_at_work_size():
+    page = _page(600, 600)
+    cv2.circle(page, (300, 300), 200, INK, 10)               # 410 pixels across, a 10-pixel pen
+    ink = ink_map(cv2.cvtColor(_photo(page), cv2.COLOR_BGR2GRAY))
+    [ring] = find_candidates(ink)
+    binary = digit_binary(ink, ring.whole, ring.whole.labels)
+    assert 78 <= min(binary.shape) <= max(binary.shape) <= 82
+    assert 1.9 < stroke_width(binary) < 2.9                  # 10 * 80 / 413 = 1.9, plus the blur's edge
 
 
 def _touching_zeros() -> np.ndarray:
