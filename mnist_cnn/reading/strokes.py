@@ -46,21 +46,18 @@ def ridge(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def stroke_width(binary: np.ndarray) -> float:
     """The pen width of a binary digit in pixels: 2 * the median distance on the ridge, less
     the half pixel each side that the distance counts (a one-pixel line is 1 wide). 0 for no ink."""
-    distance, top = ridge(binary)
-    if not top.any():
-        return 0.0
-    return max(1.0, 2.0 * float(np.median(distance[top])) - 1.0)
+    return measure(binary)[3]
 
 
 def target_width(binary: np.ndarray, fraction: float = MNIST_WIDTH) -> float:
     """The pen width (pixels) that makes the digit's width `fraction` of its longer side."""
-    ys, xs = np.nonzero(binary)
-    if len(xs) == 0:
+    if binary.size == 0:
         return 0.0
-    return fraction * max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
+    _, _, w, h = cv2.boundingRect((binary > 0).astype(np.uint8))
+    return fraction * max(w, h)
 
 
-def to_width(binary: np.ndarray, fraction: float = MNIST_WIDTH) -> np.ndarray:
+def to_width(binary: np.ndarray, fraction: float = MNIST_WIDTH, measured: tuple | None = None) -> np.ndarray:
     """`binary` (uint8 0/1) redrawn so its pen width is `fraction` of its longer side.
 
     A thin pen is thickened by a round dilation. A broad pen is thinned by a round erosion,
@@ -68,10 +65,9 @@ def to_width(binary: np.ndarray, fraction: float = MNIST_WIDTH) -> np.ndarray:
     rest (a marker's lighter stretch, a serif) is thinned to the width rather than erased.
     Dilating adds the radius on each side of the box too, so the radius is chosen for the
     width relative to the box after the change: (w + 2r) / (L + 2r) = fraction.
+    `measured`: what measure(binary) gave, when several widths are drawn from one digit.
     """
-    binary = (binary > 0).astype(np.uint8)
-    width = stroke_width(binary)
-    length = target_width(binary, 1.0)
+    binary, distance, top, width, length = measured or measure(binary)
     if width == 0.0 or length == 0.0:
         return binary
     radius = int(round((fraction * length - width) / (2 * (1 - fraction))))
@@ -81,7 +77,6 @@ def to_width(binary: np.ndarray, fraction: float = MNIST_WIDTH) -> np.ndarray:
         pad = radius + 1  # room to grow past the crop
         padded = cv2.copyMakeBorder(binary, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
         return cv2.dilate(padded, _disk(radius))
-    distance, top = ridge(binary)
     core = (distance > -radius).astype(np.uint8)  # the round erosion
     half = max(1, int(round(fraction * length / 2)))
     spine = cv2.dilate(top.astype(np.uint8), _disk(half)) & binary
@@ -89,14 +84,23 @@ def to_width(binary: np.ndarray, fraction: float = MNIST_WIDTH) -> np.ndarray:
     return thinner if thinner.sum() >= KEEP_AT_LEAST * binary.sum() else binary
 
 
+def measure(binary: np.ndarray) -> tuple:
+    """(the digit as uint8 0/1, its distance map, its ridge, its pen width, its longer side)."""
+    binary = (binary > 0).astype(np.uint8)
+    distance, top = ridge(binary)
+    width = max(1.0, 2.0 * float(np.median(distance[top])) - 1.0) if top.any() else 0.0
+    return binary, distance, top, width, target_width(binary, 1.0)
+
+
 def pen_views(binary: np.ndarray, pens: tuple[float, ...]) -> list[np.ndarray]:
     """The digit drawn with each pen in `pens` (fractions of its longer side; 0: as written),
     each cropped tight. The model's answers over them are averaged (reader.py): the digit as
     written keeps what a redrawing can lose (a loop that a marker nearly closed), the ones at
     and about MNIST's width are what the model knows best."""
+    measured = measure(binary)  # once for all the widths
     views = []
     for pen in pens:
-        drawn = to_width(binary, pen) if pen > 0 else (binary > 0).astype(np.uint8)
-        ys, xs = np.nonzero(drawn)
-        views.append(drawn[ys.min():ys.max() + 1, xs.min():xs.max() + 1] if len(xs) else drawn)
+        drawn = to_width(binary, pen, measured) if pen > 0 else measured[0]
+        x, y, w, h = cv2.boundingRect(drawn) if drawn.size else (0, 0, 0, 0)
+        views.append(drawn[y:y + h, x:x + w] if w else drawn)
     return views
