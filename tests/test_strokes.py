@@ -76,3 +76,13 @@ def test_no_ink_or_one_pixel_does_not_crash(shape):
         dot[shape[0] // 2, shape[1] // 2] = 1
         assert stroke_width(dot) == 1.0
         assert to_width(dot).sum() >= 1
+
+
+def test_mnist_width_is_what_mnists_own_digits_measure(mnist):
+    """The target is MNIST's pen, measured as the module says: training digits enlarged 4x
+    (about the size a photo's digit is measured at), cut at half grey."""
+    widths = []
+    for image in mnist.train_images[:1000]:
+        big = cv2.resize(image.astype(np.float32) / 255, (112, 112), interpolation=cv2.INTER_CUBIC)
+        widths.append(_relative_width((big >= 0.5).astype(np.uint8)))
+    assert np.median(widths) == pytest.approx(MNIST_WIDTH, abs=0.004)
