@@ -6,6 +6,11 @@ texture, sometimes ruled lines, a paper edge with the table showing, ink specks,
 digit sizes, pen widths and positions, one or two rows of digits, then a mild perspective,
 optical blur, sensor noise and JPEG compression.
 
+The wider set (`generate_wide`) adds what real photos showed and the first set lacked, one
+hazard per frame in turn: faint grey ink on dim paper, a page turned up to 35 degrees, a
+column of digits one per line, and a hard shadow edge across the digits. It draws from its own
+seeded stream, so the first set's frames stay the same for a given seed.
+
 Only MNIST *test* digits are used, which no model of this project trains on, so the pipeline
 (frame -> digits -> prediction) can be compared with the same digits fed directly as 28x28.
 The benchmark (`camera_like_set.py`) and the tests (`tests/test_digits.py`, camera and CLI
@@ -180,17 +185,26 @@ def _warp_box(matrix: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, 
 
 def make_frame(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, indices: np.ndarray,
                h: int = FRAME_H, w: int = FRAME_W, chalkboard: bool | None = None,
-               area: tuple[int, int, int, int] | None = None) -> Frame:
+               area: tuple[int, int, int, int] | None = None, hazard: str | None = None) -> Frame:
     """One camera-like frame showing the MNIST test digits `indices` (1 to 8 of them).
 
     `area` (x, y, w, h) keeps the digits inside that part of the frame (the camera's guide box).
+    `hazard` (one of HAZARDS, for the wider set) adds that hazard; None draws nothing more from
+    `rng`, so the first set's frames do not change.
     """
-    conditions: dict = {}
+    conditions: dict = {"hazard": hazard} if hazard else {}
+    angle = 0.0
+    if hazard == "angle":
+        angle = float(rng.uniform(12, 35) * rng.choice([-1, 1]))
+        area = _turnable_area(h, w, angle)
+        conditions["page_angle"] = round(angle, 1)
     light = _illumination(rng, h, w, conditions)
+    if hazard == "faint":
+        light *= rng.uniform(0.5, 0.8)  # a dim room
     paper = _paper(rng, h, w, conditions)
     table = _table_edge(rng, h, w, conditions)
     if chalkboard is None:
-        chalkboard = rng.random() < 0.1
+        chalkboard = hazard != "faint" and rng.random() < 0.1
     if chalkboard:
         board = rng.uniform(0.08, 0.2) * np.float32([1.0, 1.15, 0.9])
         paper = np.ones((h, w, 3), np.float32) * board.astype(np.float32)
@@ -202,13 +216,17 @@ def make_frame(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
         # Black, blue or dark grey ink (BGR).
         ink_colour = [np.float32([0.08, 0.07, 0.07]), np.float32([0.45, 0.15, 0.1]),
                       np.float32([0.25, 0.25, 0.25])][int(rng.integers(3))] * rng.uniform(0.6, 1.3)
+    if hazard == "faint":
+        # Pencil or a dry ballpoint: grey strokes with little contrast to the paper.
+        ink_colour = np.float32([0.6, 0.6, 0.6]) * rng.uniform(0.8, 1.1)
 
     coverage = np.zeros((h, w), np.float32)
     pen = float(rng.choice([-0.025, -0.012, 0.0, 0.0, 0.02, 0.035]))
     conditions["pen"] = pen
     truth = []
     ax, ay, aw, ah = area if area is not None else (0, 0, w, h)
-    boxes = [(x + ax, y + ay, size, row) for x, y, size, row in _layout(rng, len(indices), ah, aw)]
+    placed = _column(rng, len(indices), ah, aw) if hazard == "column" else _layout(rng, len(indices), ah, aw)
+    boxes = [(x + ax, y + ay, size, row) for x, y, size, row in placed]
     for (x, y, size, row), index in zip(boxes, indices):
         own = int(size * rng.uniform(0.9, 1.1))
         ink = digit_ink(images[index], own, pen) * rng.uniform(0.75, 1.0)
@@ -233,6 +251,14 @@ def make_frame(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
         conditions["specks"] = True
 
     reflect = paper * (1 - coverage[..., None]) + ink_colour * coverage[..., None]
+    if angle:
+        # The whole page turned (paper, lines and ink); the light and the table stay put.
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        reflect = cv2.warpAffine(reflect, turn, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        matrix = np.vstack([turn, [0, 0, 1]])
+        truth = [TruthDigit(d.label, d.index, _warp_box(matrix, d.box), d.row) for d in truth]
+    if hazard == "shadow_across" and truth:
+        light = light * _shadow_across(rng, h, w, truth, conditions)
     if table is not None:
         table_colour = np.float32(rng.uniform(0.1, 0.45, size=3))
         reflect = reflect * (1 - table[..., None]) + table_colour * table[..., None]
@@ -255,6 +281,57 @@ def make_frame(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
     conditions.update(perspective=round(float(strength), 4), blur=round(float(blur), 3),
                       noise=round(float(noise), 4), jpeg=quality)
     return Frame(frame, truth, conditions)
+
+
+HAZARDS = ("faint", "angle", "column", "shadow_across")
+
+
+def _turnable_area(h: int, w: int, angle: float) -> tuple[int, int, int, int]:
+    """The centred part of the frame whose contents stay in the frame when turned by `angle`."""
+    c, s = abs(np.cos(np.deg2rad(angle))), abs(np.sin(np.deg2rad(angle)))
+    f = min(0.95 * w / (w * c + h * s), 0.95 * h / (w * s + h * c))
+    aw, ah = int(w * f), int(h * f)
+    return (w - aw) // 2, (h - ah) // 2, aw, ah
+
+
+def _column(rng: np.random.Generator, count: int, h: int, w: int) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, size, row) for `count` digits written one per line, a column drifting a little."""
+    largest = min(0.9 * h / (count * 1.1), 0.5 * w, 300)
+    size = int(rng.uniform(min(40, largest), largest))
+    row_h = size * rng.uniform(1.0, 1.15)
+    top = rng.uniform(0.02 * h, max(0.02 * h, h - count * row_h - 0.02 * h))
+    left = rng.uniform(0.05 * w, w - 1.3 * size - 0.05 * w)
+    return [(int(left + rng.uniform(-0.15, 0.15) * size), int(top + r * row_h), size, r) for r in range(count)]
+
+
+def _shadow_across(rng: np.random.Generator, h: int, w: int, truth: list[TruthDigit], conditions: dict) -> np.ndarray:
+    """A hand's or a phone's shadow: a nearly hard edge through the middle of the digits."""
+    boxes = np.array([d.box for d in truth], np.float32)
+    cx = float(np.mean(boxes[:, 0] + boxes[:, 2] / 2))
+    cy = float(np.mean(boxes[:, 1] + boxes[:, 3] / 2))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    side = (np.cos(angle) * (xx - cx) + np.sin(angle) * (yy - cy)) > rng.uniform(-0.2, 0.2) * float(boxes[:, 3].mean())
+    mask = cv2.GaussianBlur(side.astype(np.float32), (0, 0), rng.uniform(1.5, 6))
+    depth = rng.uniform(0.35, 0.65)
+    conditions["shadow_across"] = round(float(depth), 3)
+    return 1 - depth * mask
+
+
+def generate_wide(images: np.ndarray, labels: np.ndarray, frames: int, seed: int = 0, max_digits: int = 6):
+    """Yield `frames` frames of the wider set: each frame one of HAZARDS in turn, 1..max_digits
+    test digits (2..5 in a column), from a stream of its own (the first set is unchanged)."""
+    rng = np.random.default_rng([seed, 0x31DE])
+    order = rng.permutation(len(images))
+    used = 0
+    for n in range(frames):
+        hazard = HAZARDS[n % len(HAZARDS)]
+        count = int(rng.integers(2, 6)) if hazard == "column" else int(rng.integers(1, max_digits + 1))
+        if used + count > len(order):
+            used = 0
+        chosen = order[used:used + count]
+        used += count
+        yield make_frame(rng, images, labels, chosen, hazard=hazard)
 
 
 def generate(images: np.ndarray, labels: np.ndarray, frames: int, seed: int = 0,

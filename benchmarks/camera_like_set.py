@@ -1,6 +1,6 @@
 """Accuracy of reading camera-like photos, next to the same digits fed directly as 28x28.
 
-    python -m benchmarks.camera_like_set --model latest --frames 600 --seed 0
+    python -m benchmarks.camera_like_set --model latest --frames 600 --seed 0 [--wide 400]
 
 Generates a seeded set of camera-like frames from MNIST test digits (camera_like.py), runs
 the whole pipeline on each (frame -> digits -> prediction, as `mnist-cnn predict` does), and
@@ -29,7 +29,7 @@ import numpy as np
 from mnist_cnn.data.mnist import load_mnist
 from mnist_cnn.reading.reader import Reading, read_image
 
-from .camera_like import Frame, generate
+from .camera_like import Frame, generate, generate_wide
 from .common import write_result
 
 
@@ -64,13 +64,16 @@ def score_frame(frame: Frame, reading: Reading) -> dict:
             "string_ok": reading.rows == frame.rows}
 
 
-def run(classifier, images, labels, frames: int, seed: int, keep_failures: Path | None = None) -> dict:
+def run(classifier, images, labels, frames: int, seed: int, keep_failures: Path | None = None,
+        wide: bool = False) -> dict:
+    """Read `frames` frames of the first set (or of the wider one with `wide`) and score them."""
     totals = defaultdict(int)
     by_condition: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     indices, frame_sizes, confusions = [], [], defaultdict(int)
     seconds = 0.0
     failures = []
-    for n, frame in enumerate(generate(images, labels, frames, seed=seed)):
+    frame_source = generate_wide if wide else generate
+    for n, frame in enumerate(frame_source(images, labels, frames, seed=seed)):
         start = time.perf_counter()
         reading = read_image(classifier, frame.image)
         seconds += time.perf_counter() - start
@@ -84,6 +87,8 @@ def run(classifier, images, labels, frames: int, seed: int, keep_failures: Path 
         indices.extend(d.index for d in frame.digits)
         frame_sizes.append(len(frame.digits))
         names = [k for k in frame.conditions if k in ("shadow", "ruled", "table_edge", "specks", "chalkboard")]
+        if frame.conditions.get("hazard"):
+            names.append("hazard=" + frame.conditions["hazard"])
         names.append(f"pen={frame.conditions['pen']:+.3f}")
         names.append("blur>1" if frame.conditions["blur"] > 1 else "blur<=1")
         names.append(f"digits={len(frame.digits)}")
@@ -126,6 +131,8 @@ def main(argv=None) -> int:
     parser.add_argument("--frames", type=int, default=600)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="camera_like", help="results file: benchmarks/results/NAME.json")
+    parser.add_argument("--wide", type=int, default=0,
+                        help="also read this many frames of the wider set, reported apart (default 0)")
     parser.add_argument("--keep-failures", default=None, help="write the frames read wrongly to this folder")
     args = parser.parse_args(argv)
 
@@ -135,6 +142,8 @@ def main(argv=None) -> int:
     mnist = load_mnist(args.data_dir, download=False)
     result = run(classifier, mnist.test_images, mnist.test_labels, args.frames, args.seed,
                  Path(args.keep_failures) if args.keep_failures else None)
+    if args.wide:
+        result["wide"] = run(classifier, mnist.test_images, mnist.test_labels, args.wide, args.seed, wide=True)
 
     argv_used = sys.argv[1:] if argv is None else list(argv)
     result.update(model=str(path), framework=getattr(classifier, "framework", "?"),
@@ -147,6 +156,13 @@ def main(argv=None) -> int:
           f"{result['wrong_labels']} wrong; {result['pipeline_ms_per_frame']:.1f} ms/frame)")
     print(f"direct 28x28: per-digit {100 * result['direct_28x28_accuracy']:.2f}%  "
           f"whole-string {100 * result['direct_28x28_string_accuracy']:.2f}%")
+    if args.wide:
+        wide = result["wide"]
+        print(f"wider set:    per-digit {100 * wide['pipeline_per_digit_accuracy']:.2f}% of {wide['digits']} digits "
+              f"in {args.wide} frames  whole-string {100 * wide['pipeline_string_accuracy']:.2f}%  "
+              f"(direct 28x28 {100 * wide['direct_28x28_accuracy']:.2f}%; "
+              + ", ".join(f"{k[7:]} {100 * v['accuracy']:.1f}%" for k, v in wide["per_condition_accuracy"].items()
+                          if k.startswith("hazard=")) + ")")
     print(f"written to {out}")
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -19,8 +20,10 @@ from pathlib import Path
 from .common import write_result
 
 
-def train_once(recipe: str, framework: str, extra: list[str], env: dict[str, str] | None = None) -> dict:
-    """One `mnist-cnn train` in its own process; `env`: its whole environment (default: this one's)."""
+def train_once(recipe: str, framework: str, extra: list[str], env: dict[str, str] | None = None,
+               keep: str | None = None) -> dict:
+    """One `mnist-cnn train` in its own process; `env`: its whole environment (default: this one's).
+    With `keep` (a folder), the run folder is kept there (to measure the model further)."""
     with tempfile.TemporaryDirectory() as runs:
         cmd = [sys.executable, "-m", "mnist_cnn", "train", "--framework", framework, "--recipe", recipe,
                "--runs-dir", runs, *extra]
@@ -29,6 +32,11 @@ def train_once(recipe: str, framework: str, extra: list[str], env: dict[str, str
             raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
         run = next(p for p in Path(runs).iterdir() if not p.name.startswith("."))
         summary = json.loads((run / "metrics.json").read_text())
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            kept = Path(keep) / run.name
+            shutil.copytree(run, kept)
+            summary["run"] = str(kept)
     summary.pop("test", None)
     return {"recipe": recipe, "framework": framework, "command": " ".join(["mnist-cnn", *cmd[3:-2]]), **summary}
 
@@ -51,12 +59,13 @@ def main() -> None:
     parser.add_argument("--name", default="recipes", help="result file name (benchmarks/results/NAME.json)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per (recipe, framework); seconds are their median (this machine is noisy)")
+    parser.add_argument("--keep", default=None, help="keep the run folders in this folder")
     parser.add_argument("extra", nargs="*", help="more options for mnist-cnn train (after --)")
     args = parser.parse_args()
     rows = []
     for recipe in args.recipes:
         for framework in args.frameworks:
-            runs = [train_once(recipe, framework, args.extra) for _ in range(max(1, args.repeat))]
+            runs = [train_once(recipe, framework, args.extra, keep=args.keep) for _ in range(max(1, args.repeat))]
             row = median_run(runs)
             rows.append(row)
             print(f"{recipe:9} {framework:6} {100 * row['test_accuracy']:.2f}%  {row['train_seconds']:.1f} s",

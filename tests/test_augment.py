@@ -54,3 +54,57 @@ def test_accurate_recipe_augments_and_normalize_writes_in_place(mnist):
     out = np.zeros(images.shape, np.float32)
     assert normalize(images, out=out) is out
     np.testing.assert_array_equal(out, normalize(images))
+
+
+def test_without_slant_the_matrices_are_the_plain_rotation_zoom_shift():
+    """Slant and pen draw no random numbers when off: the other recipes' images stay as they were."""
+    aug = Augmentation(rotation=10, zoom=0.1, shift=2.5)
+    got = affine_matrices(50, aug, np.random.default_rng(7))
+    rng = np.random.default_rng(7)
+    angle = np.deg2rad(rng.uniform(-10, 10, 50))
+    scale = rng.uniform(0.9, 1.1, 50)
+    shift = rng.uniform(-2.5, 2.5, (50, 2))
+    cos, sin = scale * np.cos(angle), scale * np.sin(angle)
+    np.testing.assert_allclose(got[:, 0, 0], cos, rtol=1e-5)
+    np.testing.assert_allclose(got[:, 0, 1], -sin, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[:, 0, 2], 13.5 - cos * 13.5 + sin * 13.5 + shift[:, 0], rtol=1e-5)
+    np.testing.assert_allclose(got[:, 1, 2], 13.5 - sin * 13.5 - cos * 13.5 + shift[:, 1], rtol=1e-5)
+
+
+def test_slant_leans_an_upright_stroke_both_ways_within_its_range():
+    bar = np.zeros((200, 28, 28), np.uint8)
+    bar[:, 4:24, 13:15] = 255
+    out = augment_epoch(bar, Augmentation(rotation=0, zoom=0, shift=0, shear=0.3), seed=0, epoch=0)
+
+    def lean(image):  # x of the ink's centre at the top minus at the bottom, per row of height
+        top, bottom = image[4:9].astype(float), image[19:24].astype(float)
+        cols = np.arange(28)
+        return ((top * cols).sum() / top.sum() - (bottom * cols).sum() / bottom.sum()) / 15
+
+    leans = np.array([lean(image) for image in out])
+    assert leans.min() < -0.15 and leans.max() > 0.15  # both ways, really slanted
+    assert np.all(np.abs(leans) <= 0.3 + 0.05)         # never beyond the range
+    assert np.allclose(out.reshape(200, -1).sum(1), bar.reshape(200, -1).sum(1), rtol=0.1)  # same ink
+
+
+def test_pen_width_thickens_and_thins_the_strokes(mnist):
+    import cv2
+
+    from mnist_cnn.data.augment import change_pen
+
+    images = mnist.train_images[:100]
+    for image in images[:10]:
+        broad, fine, half = change_pen(image, 1.0, cv2), change_pen(image, -1.0, cv2), change_pen(image, 0.5, cv2)
+        assert np.all(broad >= image) and np.all(fine <= image)
+        assert np.all(half >= image) and np.all(half <= broad)
+        assert broad.sum() > 1.3 * image.sum() and fine.sum() < 0.7 * image.sum()
+    out = augment_epoch(images, Augmentation(rotation=0, zoom=0, shift=0, stroke=0.8), seed=0, epoch=0)
+    ratio = out.reshape(100, -1).sum(1) / images.reshape(100, -1).sum(1)
+    assert ratio.min() < 0.8 and ratio.max() > 1.2  # finer and broader pens both drawn
+
+
+def test_the_pen_recipe_is_the_fast_network_with_pen_like_augmentation():
+    pen, fast = get_recipe("pen"), get_recipe("fast")
+    aug = pen.augmentation
+    assert pen.arch == fast.arch and aug is not None
+    assert aug.shear > 0 and aug.stroke > 0 and aug.rotation > 0

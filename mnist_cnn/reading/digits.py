@@ -37,9 +37,9 @@ FIT = 20
 MNIST_STROKE = 0.12
 # Thinning a broad pen erodes at most this fraction of the digit's size from each side.
 MAX_THINNING = 0.03
-# The pen widths each digit is shown to the model with (fractions of its size); the model's
-# answers are averaged. One width is the plain MNIST way.
-PENS: tuple[float, ...] = (0.09, MNIST_STROKE, 0.15)  # measured: camera_like_set, 97.1% -> 97.3%
+# The pen widths each digit is shown to the model with (fractions of its size, measured and
+# redrawn in strokes.py); the model's answers are averaged.
+from .strokes import PENS, pen_views  # noqa: E402
 # Each digit is binarised at this size (its longer side) before the final anti-aliased
 # reduction to 20 pixels, as the NIST scans were binary at a higher resolution.
 WORK_SIZE = 80
@@ -208,15 +208,11 @@ def shorten_tail(binary: np.ndarray) -> np.ndarray:
 
 def mnist_views(binary: np.ndarray, pens: tuple[float, ...]) -> list[np.ndarray]:
     """The 28x28 images of a binary digit drawn with each pen width in `pens` (fractions of
-    the digit's size; empty: as it is)."""
+    the digit's size, 0: as written; empty: as it is). The pen is measured and redrawn in
+    strokes.py; the middle one is MNIST's."""
     if not pens:
         return [to_mnist(binary)]
-    views = []
-    for pen in pens:
-        drawn = normalise_pen(binary, pen * WORK_SIZE)
-        ys, xs = np.nonzero(drawn)
-        views.append(to_mnist(drawn[ys.min():ys.max() + 1, xs.min():xs.max() + 1]))
-    return views
+    return [to_mnist(drawn) for drawn in pen_views(binary, pens)]
 
 
 def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -> Optional[Rendered]:
