@@ -15,7 +15,7 @@ import pytest
 
 from mnist_cnn.reading import digits
 from mnist_cnn.reading.digits import (FIELD, PENS, WORK_SIZE, clip_roi, digit_binary, extract_digits,
-                                      mnist_views, normalise_pen, stroke_width, to_mnist)
+                                      mnist_views, stroke_width, to_mnist)
 from mnist_cnn.reading.ink import DARK_ON_LIGHT, LIGHT_ON_DARK, ink_map
 from mnist_cnn.reading.segmentation import find_candidates
 
@@ -94,34 +94,6 @@ def test_stroke_width_is_the_pen_width_of_bars_and_rings():
     assert stroke_width(square) == 2.0
 
 
-def test_a_fine_pen_is_thickened_and_a_broad_one_thinned_but_only_a_little():
-    def bar(width, side=100):
-        image = np.zeros((side, side), np.uint8)
-        image[side // 10:side - side // 10, side // 2 - width // 2:side // 2 - width // 2 + width] = 1
-        return image
-
-    thick = normalise_pen(bar(2), 9.6)                       # a hairline brought to MNIST's pen...
-    assert 8.5 < stroke_width(thick) < 10.5
-    assert thick[50].sum() == 10 and thick[:, 50].sum() == 88 and thick.max() == 1  # ...4 pixels all round
-    assert thick[6, 50] == 1 and thick[6, 45] == 0           # by a round pen: the ends stay round
-    thinner = normalise_pen(bar(20), 9.6)                    # a marker: at most 3% of 100 from each side
-    assert thinner[50].sum() == 14 and thinner[:, 50].sum() == 74
-    diagonal = cv2.line(np.zeros((100, 100), np.uint8), (10, 10), (90, 90), 1, 20)
-    assert 12.5 < stroke_width(normalise_pen(diagonal, 9.6)) < 14.5  # a slanted stroke thins as much
-    small = np.zeros((32, 32), np.uint8)
-    small[3:29, 3:29] = 1                                    # pen 13.5: 2 pixels too broad each side...
-    assert normalise_pen(small, 9.6)[16].sum() == 24         # ...but 3% of 32 is under 1: thinned by 1
-    near = bar(10)
-    assert normalise_pen(near, 9.9) is near                  # within a pixel of the target: untouched
-    assert normalise_pen(bar(10), 6.0)[50].sum() == 6        # 60% of it left: thinned
-    hair = np.zeros((100, 100), np.uint8)
-    hair[10:90, 49:51] = 1
-    hair[47:53, 47:53] = 1                                   # a hairline with a blot: pen 2.2
-    assert np.array_equal(normalise_pen(hair, 0.5), hair)    # thinning keeps 9% of it: left as it is
-
-
-# --------------------------------------------------------------------------- MNIST geometry
-
 def test_to_mnist_fits_a_wide_or_a_tiny_shape_into_20_pixels_centred_by_mass():
     wide = np.zeros((30, 150), np.uint8)
     wide[:, :] = 1
@@ -190,11 +162,11 @@ def test_each_digit_reaches_the_model_as_mnist_would_draw_it():
         cx, cy = _centre_of_mass(digit.image)
         assert abs(cx - 13.5) < 0.5 and abs(cy - 13.5) < 0.5
         assert max(_ink_box(digit.image)) in (19, 20, 21)
-        ink = [int(view.sum()) for view in digit.views]
+        ink = [int(view.sum()) for view in digit.views[1:]]  # the first view: the pen as written
         assert ink[0] <= ink[1] <= ink[2]                # each view drawn with a broader pen...
     assert _ink_box(one.image)[1] <= 6                   # a bar stays a bar: aspect kept
-    ink = [int(view.sum()) for view in zero.views]
-    assert ink[0] < 0.9 * ink[1] and ink[1] < 0.9 * ink[2]  # ...which shows on a ring (a bar 2 pixels wide hides it)
+    ink = [int(view.sum()) for view in zero.views[1:]]
+    assert ink[0] < 0.9 * ink[1] and ink[1] < ink[2]   # ...which shows on a ring (a bar 2 pixels wide hides it)
     assert zero.image[13, 13] == 0 and zero.image[13, 4:24].max() == 255  # a ring keeps its hole
     plain = extract_digits(_one_and_zero(), pens=())
     assert [len(d.views) for d in plain.digits] == [1, 1]

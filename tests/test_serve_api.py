@@ -101,7 +101,7 @@ def test_draw_gives_the_mnist_style_input_and_both_answers(client, holder):
     assert np.ptp(ys) <= 21 and np.ptp(xs) <= 21         # fitted into 20x20 (plus the soft edge)
     mass = cv2.moments(image.astype(np.float32))
     assert abs(mass["m10"] / mass["m00"] - 13.5) < 1.0 and abs(mass["m01"] / mass["m00"] - 13.5) < 1.0
-    # Each framework answers through its Classifier on the three pen-width views, averaged.
+    # Each framework answers through its Classifier on the pen-width views (reading.strokes.PENS), averaged.
     views = np.stack(drawn_views(cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR)))
     for framework in ("torch", "keras"):
         answer = result["answers"][framework]

@@ -28,18 +28,13 @@ from .ink import LIGHT_ON_DARK, InkMap, ink_map, to_grey
 from .paper import isolate_sheet
 from .row_seams import split_touching_rows
 from .segmentation import Blob, Box, Candidate, faint_parts, find_candidates, reading_order, smallest_digit
+# The pen widths each digit is shown to the model with (fractions of its size, measured and
+# redrawn in strokes.py); the model's answers are averaged.
+from .strokes import PENS, pen_views
 
 # MNIST's geometry: the digit fits 20x20 and sits by its centre of mass in 28x28.
 FIELD = 28
 FIT = 20
-# MNIST's pen width: 2 * area / perimeter of a digit is 0.11 of its box's longer side (median
-# over the test set). Digits drawn far thinner or thicker are brought towards it.
-MNIST_STROKE = 0.12
-# Thinning a broad pen erodes at most this fraction of the digit's size from each side.
-MAX_THINNING = 0.03
-# The pen widths each digit is shown to the model with (fractions of its size, measured and
-# redrawn in strokes.py); the model's answers are averaged.
-from .strokes import PENS, pen_views  # noqa: E402
 # Each digit is binarised at this size (its longer side) before the final anti-aliased
 # reduction to 20 pixels, as the NIST scans were binary at a higher resolution.
 WORK_SIZE = 80
@@ -86,31 +81,6 @@ def stroke_width(binary: np.ndarray) -> float:
     contours, _ = cv2.findContours(binary.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
     perimeter = sum(cv2.arcLength(c, True) for c in contours)
     return 2.0 * float(binary.sum()) / max(perimeter, 1.0)
-
-
-def normalise_pen(binary: np.ndarray, target: float) -> np.ndarray:
-    """Thicken a fine-pen digit or thin a marker digit to the pen width `target` (pixels).
-
-    MNIST's pens were much alike; a model trained on it reads a hairline or a felt-tip digit
-    worse than the same digit at MNIST's width (measured: camera_like_set.py, per pen width).
-    """
-    width = stroke_width(binary)
-    radius = int((abs(target - width)) / 2 + 0.5)
-    if radius < 1 and target - width >= 1.0:
-        radius = 1
-    if radius < 1:
-        return binary
-    if width < target:
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-        return cv2.dilate(binary, kernel)
-    # Thin a marker digit only a little: once its loops have filled in, 2 * area / perimeter
-    # overstates its pen, and a deep erosion turns a blotted 8 into a 1 (measured: 96.9% ->
-    # 97.2% on camera_like_set with the cap).
-    radius = min(radius, max(1, int(MAX_THINNING * max(binary.shape))))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    thinner = cv2.erode(binary, kernel)
-    # Never let thinning erase most of the digit.
-    return thinner if thinner.sum() >= 0.3 * binary.sum() else binary
 
 
 def to_mnist(binary: np.ndarray) -> np.ndarray:

@@ -223,9 +223,12 @@ def find_candidates(ink: InkMap, whole_picture: bool = False) -> list[Candidate]
     # Pieces smaller than a speck may still join a digit; whatever stays small goes.
     blobs = [b for b in blobs if max(b.w, b.h) >= 0.35 * min_side]
     blobs = attach_fragments(merge_pieces(blobs))
-    # A digit written small and flat (a 2 squashed into its line) is short but as wide as a
-    # digit: it stays (measured on the real photos: the small 2s of a scanned page were lost).
-    blobs = [b for b in blobs if b.h >= min_side or (b.h >= 0.6 * min_side and b.w >= min_side)]
+    # A digit written small and flat (a 2 squashed into its line) is short but wider than the
+    # smallest digit, and no flatter than a digit gets: it stays (measured on the real photos:
+    # the small 2s of a scanned page, 1.65-1.86 times as wide as tall, were lost). The crumbs
+    # of a ruled line are flatter.
+    blobs = [b for b in blobs if b.h >= min_side
+             or (b.h >= 0.7 * min_side and 1.3 * min_side <= b.w <= 2.2 * b.h)]
     if not blobs:
         return []
     # Much smaller than the usual digit here: a speck or a stray mark. "Usual" is the median

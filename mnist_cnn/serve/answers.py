@@ -2,7 +2,7 @@
 
 A drawing is one digit: all its ink, however many strokes, is cropped, binarised at the
 reading pipeline's working size and turned into MNIST's form by the same functions as a
-photo's digits (digits.mnist_views: pen width, 20x20 fit, centre of mass, the three pen
+photo's digits (digits.mnist_views: pen width, 20x20 fit, centre of mass, the four pen
 widths averaged). A photo goes through the whole reading pipeline (digits.extract_digits)
 once; every framework then answers on the very same 28x28 images, so a difference between
 the columns is a difference between the models and nothing else.
