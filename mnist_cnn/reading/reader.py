@@ -20,9 +20,9 @@ from .hypotheses import predict_views
 
 # A digit read with less confidence than this is marked unsure: "?" after it in the printed
 # string, "unsure": true in JSON, a "?" in the camera window. Chosen on the real photos
-# (benchmarks/real_photos.py, "unsure_sweep", default torch model): below 0.6 flags 24 of the
-# 49 digits read wrong or extra and 30 of the 502 read right; 0.7 would flag 3 more wrong ones
-# for 31 more right ones, 0.5 6 fewer wrong ones.
+# (benchmarks/real_photos.py, "unsure_sweep", default torch model, re-measured with the pen
+# views of strokes.py): below 0.6 flags 13 of the 17 digits read wrong or extra and 47 of the
+# 628 read right; 0.5 would flag 2 fewer wrong ones, 0.7 one more for 33 more right ones.
 UNSURE_BELOW = 0.6
 
 
