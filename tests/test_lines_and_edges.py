@@ -193,3 +193,22 @@ def test_a_long_tailed_9_is_shortened_to_mnists_tallest_and_a_1_is_not():
 
     assert shortened.shape == (round(TALLEST * 50), 50)
     assert shorten_tail(one) is one
+
+
+def test_a_narrow_long_7_is_shortened_too():
+    # Its bar is three pens wide: more than a 1 ever is (a 1 is one pen wide, 2.5 at most).
+    from mnist_cnn.reading.digits import TALLEST, shorten_tail
+
+    seven = np.zeros((200, 18), np.uint8)
+    seven[:6, :] = 1
+    cv2.line(seven, (14, 3), (6, 199), 1, 6)
+    assert shorten_tail(seven).shape == (round(TALLEST * 18), 18)
+
+
+def test_a_hairline_beside_two_digits_is_not_a_digit():
+    # Three pieces are enough to tell the page's pen from a stray hairline.
+    page = np.full((480, 640, 3), 235, np.uint8)
+    for x in (150, 250):
+        cv2.ellipse(page, (x, 240), (28, 40), 0, 0, 360, (30, 30, 30), 9)
+    cv2.line(page, (480, 200), (480, 280), (30, 30, 30), 1)
+    assert [d.box[0] < 400 for d in extract_digits(page).digits] == [True, True]
