@@ -9,7 +9,7 @@ import pytest
 from mnist_cnn.reports import comparison
 from mnist_cnn.reports.run_report import report_figures
 
-from .conftest import run_cli, run_metrics
+from .conftest import cli_in_one_process, run_cli, run_metrics
 from .figure_checks import assert_png
 from .test_comparison import markdown_table, number
 
@@ -110,16 +110,19 @@ def test_compare_trains_both_frameworks_alike_each_in_its_own_process(tmp_path, 
         assert (compare_folder / name).is_file()
 
 
-@pytest.mark.parametrize("args, message", [
+BAD_COMPARE = [
     (["--runs", "RUN", "RUN"], "two different runs"),
     (["--runs", "RUN", "/no/such/run", "--epochs", "1"], "apply only when compare trains"),
     (["--runs", "RUN", "/no/such/run"], "/no/such/run: no such file"),
-])
-def test_compare_bad_input_is_one_clear_line(args, message, torch_run, mnist_dir):
-    args = [str(torch_run) if a == "RUN" else a for a in args]
-    result = run_cli("compare", *args, "--data-dir", str(mnist_dir))
-    assert result.returncode != 0
-    assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+]
+
+
+def test_compare_bad_input_is_one_clear_line(torch_run, mnist_dir):
+    commands = [["compare", *[str(torch_run) if a == "RUN" else a for a in args], "--data-dir", str(mnist_dir)]
+                for args, _ in BAD_COMPARE]
+    for (args, message), result in zip(BAD_COMPARE, cli_in_one_process(commands)):  # one process for all
+        assert result.returncode != 0, args
+        assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 def test_menu_offers_both_frameworks_side_by_side(torch_run, keras_run, tmp_path, monkeypatch):
