@@ -29,22 +29,26 @@ def test_training_draws_the_curves_and_the_confusion_matrix(run):
         assert_png(run / "plots" / name)
 
 
-def test_report_writes_every_figure_in_order(run, tmp_path, mnist_dir):
-    copy = tmp_path / run.name  # the session's run is shared: report on a copy
-    shutil.copytree(run, copy)
-    result = run_cli("report", str(copy), "--image", "5", "--data-dir", str(mnist_dir))
-    assert result.returncode == 0, result.stdout + result.stderr
-    report_md = copy / "report.md"
-    shown = report_figures(report_md)
-    assert shown == [copy / "plots" / name for name in REPORT_FIGURES]
-    for figure in shown:
-        assert_png(figure)
-        assert str(figure) in result.stdout
-    text = report_md.read_text()
-    summary = run_metrics(run)
-    assert f"**{100 * summary['test_accuracy']:.2f}%**" in text
-    assert "test image #5" in text
-    assert not [p for p in copy.rglob(".*")]  # no temporary files left
+def test_report_writes_every_figure_in_order(torch_run, keras_run, tmp_path, mnist_dir):
+    runs = (torch_run, keras_run)
+    copies = [tmp_path / run.name for run in runs]  # the session's runs are shared: report on copies
+    for run, copy in zip(runs, copies):
+        shutil.copytree(run, copy)
+    results = cli_in_one_process([["report", str(copy), "--image", "5", "--data-dir", str(mnist_dir)]
+                                  for copy in copies])  # both frameworks' reports in one process
+    for run, copy, result in zip(runs, copies, results):
+        assert result.returncode == 0, result.stdout + result.stderr
+        report_md = copy / "report.md"
+        shown = report_figures(report_md)
+        assert shown == [copy / "plots" / name for name in REPORT_FIGURES]
+        for figure in shown:
+            assert_png(figure)
+            assert str(figure) in result.stdout
+        text = report_md.read_text()
+        summary = run_metrics(run)
+        assert f"**{100 * summary['test_accuracy']:.2f}%**" in text
+        assert "test image #5" in text
+        assert not [p for p in copy.rglob(".*")]  # no temporary files left
 
 
 def test_report_needs_a_run_folder(torch_run, tmp_path):
