@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -42,14 +43,15 @@ def _error_lines_only(stderr: str) -> None:
 # the test checks the plumbing (launch, one quiet output, one run folder, the runtime
 # recorded, a loadable model) and agreement with one process, and both hold at this size.
 # Measured (2026-11-28, this machine, fast, 1 epoch, 6,000 images; seeds 0/1/2), test accuracy
-# two processes vs one process (train_model, same config):
-#   torch  0.9643/0.9630  0.9615/0.9603  0.9596/0.9632   (difference +0.0013 +0.0012 -0.0036)
-#   keras  0.9632/0.9621  0.9620/0.9599  0.9614/0.9640   (difference +0.0011 +0.0021 -0.0026)
-# so a floor of 0.95 and an agreement within 0.006 (the largest difference seen, 0.0036, with
-# margin; the test runs seed 0, where both frameworks differ by about 0.001).
+# of two processes, and of one process (train_model, same config) beside it:
+#   torch  two 0.9643 0.9615 0.9596; one, 2 threads 0.9630 0.9603 0.9632, 1 thread 0.9594 0.9598 0.9619
+#   keras  two 0.9632 0.9620 0.9614; one 0.9621 0.9599 0.9640
+# The largest difference is 0.0049 (torch, seed 0, one thread: batch norm sees 64 images per
+# replica instead of 128, so the trajectories part a little). Floor 0.95, agreement within 0.01;
+# a replica that does not average its gradients scored 0.8785.
 TRAIN_LIMIT = 6000
 MIN_ACCURACY = 0.95
-MAX_DIFFERENCE = 0.006
+MAX_DIFFERENCE = 0.01
 
 
 @pytest.mark.parametrize("framework", ["torch", "keras"])
@@ -77,16 +79,34 @@ def test_two_processes_train_one_epoch_of_fast(framework, tmp_path, mnist):
     assert (config["train_limit"], config["epochs"]) == (TRAIN_LIMIT, 1)
     assert metrics["test_accuracy"] >= MIN_ACCURACY
 
-    # one process on the same config (same seed, same global batches), here in the test's own process
-    single = train_model(get_recipe("fast").with_overrides(epochs=1, train_limit=TRAIN_LIMIT), framework, mnist)
-    single_accuracy = evaluate_classifier(single.classifier, mnist.test_images, mnist.test_labels).accuracy
-    assert abs(metrics["test_accuracy"] - single_accuracy) <= MAX_DIFFERENCE, (metrics["test_accuracy"],
-                                                                               single_accuracy)
+    with _one_torch_thread(framework):
+        # one process on the same config (same seed, same global batches), here in the test's own process
+        single = train_model(get_recipe("fast").with_overrides(epochs=1, train_limit=TRAIN_LIMIT), framework, mnist)
+        single_accuracy = evaluate_classifier(single.classifier, mnist.test_images, mnist.test_labels).accuracy
+        assert abs(metrics["test_accuracy"] - single_accuracy) <= MAX_DIFFERENCE, (metrics["test_accuracy"],
+                                                                                   single_accuracy)
+        # the run's model is an ordinary model file, scoring what training reported
+        classifier = get_backend(framework).load(run / metrics["model_file"])
+        assert evaluate_classifier(classifier, mnist.test_images, mnist.test_labels).accuracy == pytest.approx(
+            metrics["test_accuracy"], abs=2e-4)
 
-    # the run's model is an ordinary model file, scoring what training reported
-    classifier = get_backend(framework).load(run / metrics["model_file"])
-    assert evaluate_classifier(classifier, mnist.test_images, mnist.test_labels).accuracy == pytest.approx(
-        metrics["test_accuracy"], abs=2e-4)
+
+@contextmanager
+def _one_torch_thread(framework: str):
+    """PyTorch on one thread in the test's own process: with two threads on a busy 2-core machine
+    its OpenMP threads wait for each other (measured: 10-29 s to train on these 6,000 images and
+    6 s to score 10,000, against 1.3-2 s to train on one thread)."""
+    if framework != "torch":
+        yield
+        return
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _weights(framework: str, model: Path) -> list[dict[str, np.ndarray]]:
