@@ -142,6 +142,45 @@ def help_in_fresh_process(commands: list[list[str]], watched: tuple[str, ...]) -
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+_BATCH_PROBE = """
+import json, sys, traceback
+from click.testing import CliRunner
+from mnist_cnn.cli import cli
+results = []
+for args, env in json.loads(open(sys.argv[1]).read()):
+    r = CliRunner().invoke(cli, args, env=env, prog_name="mnist-cnn")
+    stderr = r.stderr
+    if r.exception is not None and not isinstance(r.exception, SystemExit):  # what a process would print
+        stderr += "".join(traceback.format_exception(r.exception))
+    results.append({"args": args, "returncode": r.exit_code, "stdout": r.stdout, "stderr": stderr})
+open(sys.argv[2], "w").write(json.dumps(results))
+"""
+
+
+def cli_in_one_process(commands: list[list[str]], env: dict | None = None, tmp: Path | None = None,
+                       envs: list[dict] | None = None) -> list[subprocess.CompletedProcess]:
+    """Several `mnist-cnn ARGS` commands, one after another in ONE fresh process (the same click
+    command `python -m mnist_cnn` runs), each with its own exit code, stdout and stderr: a test
+    that checks a command per file pays one interpreter start and one framework import, not one
+    per file. `envs` gives each command its own extra environment. An exception escaping a
+    command appears as a traceback on its stderr, as in a process of its own; anything written
+    on the process's own stderr (a framework's C++ logging, which no command may print) fails."""
+    import tempfile
+
+    found = _mnist_dir()
+    base = {**({"MNIST_CNN_DATA": str(found)} if found else {}), **(env or {})}
+    with tempfile.TemporaryDirectory(dir=tmp) as folder:
+        todo, done_file = Path(folder) / "commands.json", Path(folder) / "results.json"
+        todo.write_text(json.dumps([[list(args), {**base, **((envs or [{}] * len(commands))[i])}]
+                                    for i, args in enumerate(commands)]))
+        done = subprocess.run([sys.executable, "-c", _BATCH_PROBE, str(todo), str(done_file)], capture_output=True,
+                              text=True, cwd=ROOT, timeout=600, env={**os.environ, **base})
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stderr.strip() == "", done.stderr  # no framework chatter outside the commands' own output
+        return [subprocess.CompletedProcess(r["args"], r["returncode"], r["stdout"], r["stderr"])
+                for r in json.loads(done_file.read_text())]
+
+
 def _train_once(framework: str, runs_dir: Path, mnist_dir: Path) -> Path:
     item = _RUNNING[0]
     if item is not None and item.get_closest_marker("slow") is None:

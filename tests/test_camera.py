@@ -14,7 +14,7 @@ from benchmarks.camera_like import write_video
 from mnist_cnn.reading import camera
 from mnist_cnn.reading.errors import CameraError
 
-from .conftest import ROOT, help_in_fresh_process, run_cli
+from .conftest import ROOT, cli_in_one_process, help_in_fresh_process, run_cli
 from .photos import clear_digits, compose
 
 pytestmark = pytest.mark.mnist
@@ -156,19 +156,23 @@ def test_camera_command_headless_live(video, torch_run):
     assert lines[-1].startswith("3 frames in")
 
 
-@pytest.mark.parametrize("args, words", [
+CAMERA_FAILURES = [
     (["--source", "9", "--no-window"], ["cannot open camera 9", "--source"]),
     (["--source", "missing.mp4", "--no-window"], ["missing.mp4", "--source 0"]),
     ([], ["no display", "--no-window", "--roi"]),  # the window, without a display
-])
-def test_camera_command_failures_are_one_line(args, words, torch_run):
+]
+
+
+def test_camera_command_failures_are_one_line(torch_run):
     env = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""}
-    result = run_cli("camera", "--model", str(torch_run), *args, env=env, timeout=120)
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    message = result.stderr.strip()
-    assert message.startswith("Error:") and len(message.splitlines()) == 1, message
-    assert all(w in message for w in words), message
+    results = cli_in_one_process([["camera", "--model", str(torch_run), *args] for args, _ in CAMERA_FAILURES],
+                                 env=env)  # one process for the three
+    for (args, words), result in zip(CAMERA_FAILURES, results):
+        assert result.returncode == 1, args
+        assert "Traceback" not in result.stderr
+        message = result.stderr.strip()
+        assert message.startswith("Error:") and len(message.splitlines()) == 1, message
+        assert all(w in message for w in words), message
 
 
 def test_camera_command_no_digit_in_region(tmp_path, torch_run):

@@ -1,8 +1,6 @@
 """The command line as a user meets it: help, lazy imports, and one-line errors."""
 
-import pytest
-
-from .conftest import help_in_fresh_process, run_cli
+from .conftest import cli_in_one_process, help_in_fresh_process, run_cli
 
 COMMANDS = [["train"], ["evaluate"], ["recipes"], ["runs"], ["data"], ["data", "info"], ["data", "download"], ["menu"]]
 
@@ -13,26 +11,28 @@ def test_help_imports_neither_framework():
     assert "train" in result["output"] and "evaluate" in result["output"]
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_every_command_explains_itself(command):
-    result = run_cli(*command, "--help")
-    assert result.returncode == 0, result.stderr
-    assert "Usage: mnist-cnn" in result.stdout and len(result.stdout.splitlines()) > 4
+def test_every_command_explains_itself():
+    for command, result in zip(COMMANDS, cli_in_one_process([[*c, "--help"] for c in COMMANDS])):  # one process
+        assert result.returncode == 0, (command, result.stderr)
+        assert "Usage: mnist-cnn" in result.stdout and len(result.stdout.splitlines()) > 4, command
 
 
-@pytest.mark.parametrize("args, message", [
+BAD_INPUT = [
     (["train", "--framework", "caffe"], "unknown framework 'caffe'"),
     (["train", "--recipe", "huge"], "'huge' is not one of"),
     (["train", "--epochs", "0"], "0 is not in the range x>=1"),
     (["train", "--val-split", "1"], "--val-split"),
     (["evaluate", "--model", "/no/such/model.pt"], "/no/such/model.pt: no such file"),
     (["evaluate", "a", "--model", "b"], "not both"),
-])
-def test_bad_input_is_one_clear_line(args, message, tmp_path):
-    result = run_cli(*args, "--runs-dir", str(tmp_path)) if args[0] == "evaluate" else run_cli(*args)
-    assert result.returncode != 0
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+]
+
+
+def test_bad_input_is_one_clear_line(tmp_path):
+    commands = [[*args, "--runs-dir", str(tmp_path)] if args[0] == "evaluate" else args for args, _ in BAD_INPUT]
+    for (args, message), result in zip(BAD_INPUT, cli_in_one_process(commands)):  # one process for all
+        assert result.returncode != 0, args
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
 
 
 def test_evaluate_with_no_runs_says_what_to_do(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from mnist_cnn.runs import latest_run
 
-from .conftest import run_cli, run_metrics
+from .conftest import cli_in_one_process, run_metrics
 
 pytestmark = pytest.mark.slow
 
@@ -46,12 +46,14 @@ def test_run_folder_is_complete_and_readable(run):
 def test_evaluate_reproduces_the_training_accuracy_exactly(run):
     summary = run_metrics(run)
     framework = summary["framework"]
-    result = run_cli("evaluate", "--framework", framework, "--model", "latest", "--runs-dir", str(run.parent))
+    result, as_json = cli_in_one_process([  # both commands in one fresh process: one framework import
+        ["evaluate", "--framework", framework, "--model", "latest", "--runs-dir", str(run.parent)],
+        ["evaluate", str(run / f"model{'.pt' if framework == 'torch' else '.keras'}"), "--json"],
+    ])
     assert result.returncode == 0, result.stderr
     correct = summary["test"]["correct"]
     assert f"Test accuracy: {100 * summary['test_accuracy']:.2f}% ({correct:,} of 10,000 correct)" in result.stdout
     assert "macro" in result.stdout and "Confusion matrix" in result.stdout and "Most common confusions" in result.stdout
-    as_json = run_cli("evaluate", str(run / f"model{'.pt' if framework == 'torch' else '.keras'}"), "--json")
     assert as_json.returncode == 0, as_json.stderr
     report = json.loads(as_json.stdout)
     assert report["correct"] == correct and report["accuracy"] == summary["test_accuracy"]
@@ -63,9 +65,9 @@ def test_evaluate_a_run_folder_and_latest_picks_the_framework(torch_run, keras_r
         (tmp_path / run.name).symlink_to(run)
     latest = latest_run(tmp_path, "keras")
     assert latest is not None and latest.name == keras_run.name
-    result = run_cli("evaluate", str(torch_run))
+    result, wrong = cli_in_one_process([["evaluate", str(torch_run)],
+                                        ["evaluate", str(torch_run / "model.pt"), "--framework", "keras"]])
     assert result.returncode == 0 and "PyTorch model" in result.stdout
-    wrong = run_cli("evaluate", str(torch_run / "model.pt"), "--framework", "keras")
     assert wrong.returncode != 0
     assert "is a torch model, but --framework keras was given" in wrong.stderr
     assert "Traceback" not in wrong.stderr

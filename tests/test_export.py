@@ -17,7 +17,7 @@ from mnist_cnn.backends import get_backend
 from mnist_cnn.deploy import load_any_classifier
 from mnist_cnn.deploy.table import FLOAT_MIN_AGREEMENT, INT8_MAX_ACCURACY_DROP_PP, INT8_MIN_SHRINK
 
-from .conftest import run_cli
+from .conftest import cli_in_one_process, run_cli
 from .photos import clear_digits, compose
 
 pytestmark = [pytest.mark.mnist, pytest.mark.slow]
@@ -51,12 +51,6 @@ def keras_exports(keras_run, tmp_path_factory, mnist_dir):
 
 def _table(run):
     return json.loads((run / "exports.json").read_text())
-
-
-def _evaluate_json(path, env=None):
-    result = run_cli("evaluate", str(path), "--json", env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(result.stdout)
 
 
 @pytest.mark.parametrize("framework", ["torch", "keras"])
@@ -109,23 +103,29 @@ def test_float_exports_agree_with_the_framework_model(framework, torch_exports, 
         assert np.max(np.abs(got - expected)) < (5e-3 if "float16" in name else 1e-4), filename
 
 
-@pytest.mark.parametrize("framework, filename", [
-    ("torch", "model.onnx"), ("torch", "model.int8.pt"), ("torch", "model.torchscript.pt"),
-    ("keras", "model.int8.tflite"), ("keras", "model.float16.tflite"), ("keras", "model.onnx"),
-])
-def test_evaluate_runs_exported_files_and_prints_the_same_report(framework, filename, torch_exports,
-                                                                 keras_exports):
-    run, _ = torch_exports if framework == "torch" else keras_exports
-    report = _evaluate_json(run / filename)
-    row = next(r for r in _table(run)["variants"].values() if r["file"] == filename)
-    assert report["accuracy"] == pytest.approx(row["test_accuracy"])
-    assert report["framework"] == framework and len(report["confusion_matrix"]) == 10
-    if filename in ("model.onnx", "model.int8.tflite"):
-        # The words for a person: once per framework (a process each); every file's JSON above
-        # comes from the same report that prints them.
-        text = run_cli("evaluate", str(run / filename))
-        assert text.returncode == 0 and "Per class" in text.stdout and "Confusion matrix" in text.stdout
-        assert f"Test accuracy: {100 * row['test_accuracy']:.2f}%" in text.stdout
+EVALUATED = [("torch", "model.onnx"), ("torch", "model.int8.pt"), ("torch", "model.torchscript.pt"),
+             ("keras", "model.int8.tflite"), ("keras", "model.float16.tflite"), ("keras", "model.onnx")]
+IN_WORDS = [("torch", "model.onnx"), ("keras", "model.int8.tflite")]
+
+
+def test_evaluate_runs_exported_files_and_prints_the_same_report(torch_exports, keras_exports, tmp_path):
+    """Every exported format through `evaluate`, all in one fresh process (a process per file
+    would spend seconds importing a framework each time and check nothing more)."""
+    runs = {"torch": torch_exports[0], "keras": keras_exports[0]}
+    commands = [["evaluate", str(runs[f] / name), "--json"] for f, name in EVALUATED]
+    # The words for a person: once per framework; every file's JSON comes from the same report.
+    commands += [["evaluate", str(runs[f] / name)] for f, name in IN_WORDS]
+    results = cli_in_one_process(commands, tmp=tmp_path)
+    for (framework, filename), result in zip(EVALUATED, results):
+        assert result.returncode == 0, (filename, result.stdout + result.stderr)
+        report = json.loads(result.stdout)
+        row = next(r for r in _table(runs[framework])["variants"].values() if r["file"] == filename)
+        assert report["accuracy"] == pytest.approx(row["test_accuracy"]), filename
+        assert report["framework"] == framework and len(report["confusion_matrix"]) == 10, filename
+    for (framework, filename), text in zip(IN_WORDS, results[len(EVALUATED):]):
+        row = next(r for r in _table(runs[framework])["variants"].values() if r["file"] == filename)
+        assert text.returncode == 0 and "Per class" in text.stdout and "Confusion matrix" in text.stdout, filename
+        assert f"Test accuracy: {100 * row['test_accuracy']:.2f}%" in text.stdout, filename
 
 
 @pytest.mark.parametrize("framework, filename", [("torch", "model.onnx"), ("keras", "model.tflite")])
@@ -137,12 +137,13 @@ def test_predict_and_camera_read_digits_with_an_exported_file(framework, filenam
     photo = compose(images, labels, [(150, 140, 110), (265, 150, 110), (380, 140, 110)], gradient=0.3, seed=3)
     path = tmp_path / "digits.png"
     cv2.imwrite(str(path), photo.image)
-    result = run_cli("predict", str(path), "--model", str(run / filename), "--json", timeout=180)
+    result, camera = cli_in_one_process([  # one process for both commands
+        ["predict", str(path), "--model", str(run / filename), "--json"],
+        ["camera", "--source", str(path), "--model", str(run / filename), "--no-window", "--live", "--frames", "1"],
+    ], tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     (image,) = json.loads(result.stdout)["images"]
     assert image["text"] == photo.text and [d["digit"] for d in image["digits"]] == labels
-    camera = run_cli("camera", "--source", str(path), "--model", str(run / filename), "--no-window", "--live",
-                     "--frames", "1", timeout=180)
     assert camera.returncode == 0, camera.stderr
     assert camera.stdout.splitlines()[0].startswith(f"frame 1: {photo.text}   [")
 
@@ -173,36 +174,48 @@ def test_onnx_and_tflite_follow_the_deploy_contract_in_the_bare_runtimes(torch_e
 def test_code_bearing_files_load_only_when_written_here(torch_exports, tmp_path):
     run, _ = torch_exports
     elsewhere = {"XDG_CACHE_HOME": str(tmp_path / "another-machine")}
-    for filename in ("model.torchscript.pt", "model.pt2"):
-        refused = run_cli("evaluate", str(run / filename), env=elsewhere)
+    refused_ts, refused_pt2, trusted = cli_in_one_process(
+        [["evaluate", str(run / "model.torchscript.pt")], ["evaluate", str(run / "model.pt2")],
+         ["evaluate", str(run / "model.pt2"), "--json"]], env=elsewhere,
+        envs=[{}, {}, {"MNIST_CNN_TRUST_CODE": "1"}], tmp=tmp_path)
+    for filename, refused in (("model.torchscript.pt", refused_ts), ("model.pt2", refused_pt2)):
         assert refused.returncode == 1
         assert f"{filename}: is a" in refused.stderr and "runs code stored in the file" in refused.stderr
         assert "MNIST_CNN_TRUST_CODE=1" in refused.stderr and "Traceback" not in refused.stderr
-    trusted = _evaluate_json(run / "model.pt2", env={**elsewhere, "MNIST_CNN_TRUST_CODE": "1"})
-    assert trusted["accuracy"] == pytest.approx(_table(run)["variants"]["exported-program"]["test_accuracy"])
+    assert trusted.returncode == 0, trusted.stderr
+    assert json.loads(trusted.stdout)["accuracy"] == pytest.approx(
+        _table(run)["variants"]["exported-program"]["test_accuracy"])
 
 
-@pytest.mark.parametrize("framework, filename, zero_at, message", [
+CORRUPTIONS = [
     ("keras", "model.onnx", None, "not a loadable ONNX model"),
     ("torch", "model.onnx", 300, "not a loadable ONNX model"),  # the graph's nodes
     ("keras", "model.int8.tflite", None, "not a loadable TFLite model"),
     ("keras", "model.int8.tflite", 2000, "LiteRT 2"),  # parses, then fails when run
     ("torch", "model.int8.pt", None, "not a model file: expected"),  # no longer a zip archive
     ("torch", "model.int8.pt", 12000, "int8 model file is damaged"),  # weights changed: checksum
-])
-def test_a_corrupt_export_is_one_clear_error(framework, filename, zero_at, message, torch_exports, keras_exports,
-                                             tmp_path):
-    run = torch_exports[0] if framework == "torch" else keras_exports[0]
-    content = bytearray((run / filename).read_bytes())
-    if zero_at is None:  # cut in half
-        content = content[: len(content) // 2]
-    else:  # 400 bytes zeroed
-        content[zero_at:zero_at + 400] = bytes(400)
-    broken = tmp_path / filename
-    broken.write_bytes(bytes(content))
-    result = run_cli("evaluate", str(broken))
-    assert result.returncode == 1, result.stdout
-    assert f"{broken}: {message}" in result.stderr and "Traceback" not in result.stderr
+]
+
+
+def test_a_corrupt_export_is_one_clear_error(torch_exports, keras_exports, tmp_path):
+    """Each damaged file through `evaluate`, all in one fresh process (a native crash on a
+    damaged file would still end that process, not pytest)."""
+    broken_files = []
+    for i, (framework, filename, zero_at, _) in enumerate(CORRUPTIONS):
+        run = torch_exports[0] if framework == "torch" else keras_exports[0]
+        content = bytearray((run / filename).read_bytes())
+        if zero_at is None:  # cut in half
+            content = content[: len(content) // 2]
+        else:  # 400 bytes zeroed
+            content[zero_at:zero_at + 400] = bytes(400)
+        broken = tmp_path / str(i) / filename
+        broken.parent.mkdir()
+        broken.write_bytes(bytes(content))
+        broken_files.append(broken)
+    results = cli_in_one_process([["evaluate", str(broken)] for broken in broken_files], tmp=tmp_path)
+    for (_, _, _, message), broken, result in zip(CORRUPTIONS, broken_files, results):
+        assert result.returncode == 1, (broken, result.stdout)
+        assert f"{broken}: {message}" in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 def test_onnx_without_mnist_cnn_metadata_is_refused(torch_exports, tmp_path):
@@ -220,15 +233,19 @@ def test_onnx_without_mnist_cnn_metadata_is_refused(torch_exports, tmp_path):
 def test_one_variant_to_out_and_an_export_is_not_exported_again(torch_exports, tmp_path, mnist_dir):
     run, _ = torch_exports
     target = tmp_path / "deploy" / "digits.int8.pt"
-    result = run_cli("export", str(run), "--format", "torch", "--quantize", "int8", "--out", str(target),
-                     "--calibration-images", "200", "--data-dir", str(mnist_dir), "--json")
+    result, evaluated, again = cli_in_one_process([  # one process for the three commands
+        ["export", str(run), "--format", "torch", "--quantize", "int8", "--out", str(target),
+         "--calibration-images", "200", "--data-dir", str(mnist_dir), "--json"],
+        ["evaluate", str(target), "--json"],
+        ["export", str(run / "model.onnx")],
+    ], tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     table = json.loads(result.stdout)
     assert table["variants"]["int8"]["file"] == str(target.resolve())
     assert table["variants"]["int8"]["calibration_images"] == 200
     assert set(table["variants"]) == set(TORCH_FILES)  # the other rows of the run are kept
-    assert _evaluate_json(target)["accuracy"] == pytest.approx(table["variants"]["int8"]["test_accuracy"])
-    again = run_cli("export", str(run / "model.onnx"))
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout)["accuracy"] == pytest.approx(table["variants"]["int8"]["test_accuracy"])
     assert again.returncode == 1 and "export starts from a trained model" in again.stderr
 
 
@@ -236,7 +253,9 @@ def test_onnx_compare_takes_the_framework_out(torch_exports, keras_exports, mnis
     import onnxruntime as ort
 
     torch_dir, keras_dir = torch_exports[0], keras_exports[0]
-    result = run_cli("onnx-compare", str(torch_dir), str(keras_dir), "--json", "--data-dir", str(mnist_dir))
+    result, text = cli_in_one_process([["onnx-compare", str(torch_dir), str(keras_dir), "--json", "--data-dir",
+                                        str(mnist_dir)],
+                                       ["onnx-compare", str(torch_dir), str(keras_dir), "--data-dir", str(mnist_dir)]])
     assert result.returncode == 0, result.stderr
     comparison = json.loads(result.stdout)
     predictions = []
@@ -253,5 +272,5 @@ def test_onnx_compare_takes_the_framework_out(torch_exports, keras_exports, mnis
     assert (comparison["both_right"] + comparison["only_a_right"] + comparison["only_b_right"]
             + comparison["both_wrong"]) == 10_000
     assert 0.0 <= comparison["mcnemar_p"] <= 1.0
-    text = run_cli("onnx-compare", str(torch_dir), str(keras_dir), "--data-dir", str(mnist_dir))
+    assert text.returncode == 0, text.stderr
     assert "Same predicted digit on" in text.stdout and "McNemar" in text.stdout

@@ -15,7 +15,7 @@ from PIL import Image
 from mnist_cnn.reading.images import load_image
 from mnist_cnn.reading.errors import ImageError
 
-from .conftest import run_cli
+from .conftest import cli_in_one_process
 
 # An upright test picture (rows x columns) whose four quadrants differ, so any turn or mirror shows.
 UPRIGHT = np.zeros((40, 60, 3), np.uint8)
@@ -117,15 +117,19 @@ def test_bad_files_raise_one_line_errors(tmp_path, name, data, words):
     assert "\n" not in message and str(path) in message and words in message
 
 
+BAD_FILES = [("huge.png", _png_claiming(60000, 60000)), ("cut.jpg", _truncated_jpeg()), ("dot.png", _one_pixel())]
+
+
 @pytest.mark.mnist
-@pytest.mark.parametrize("name,data", [("huge.png", _png_claiming(60000, 60000)), ("cut.jpg", _truncated_jpeg()),
-                                       ("dot.png", _one_pixel())])
-def test_predict_on_a_bad_file_prints_one_line_and_exits_1(tmp_path, name, data, torch_run):
-    """Through the CLI, in its own process as a user runs it: one line, no traceback, exit code 1."""
-    path = tmp_path / name
-    path.write_bytes(data)
-    done = run_cli("predict", str(path), "--model", str(torch_run))
-    assert done.returncode == 1, done.stdout + done.stderr
-    output = (done.stdout + done.stderr).strip()
-    assert "Traceback" not in output and str(path.name) in output
-    assert len([line for line in output.splitlines() if "Error" in line]) == 1
+def test_predict_on_a_bad_file_prints_one_line_and_exits_1(tmp_path, torch_run):
+    """Through the CLI as a user runs it (the three files in one fresh process): one line, no
+    traceback, exit code 1."""
+    paths = []
+    for name, data in BAD_FILES:
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(data)
+    for path, done in zip(paths, cli_in_one_process([["predict", str(p), "--model", str(torch_run)] for p in paths])):
+        assert done.returncode == 1, done.stdout + done.stderr
+        output = (done.stdout + done.stderr).strip()
+        assert "Traceback" not in output and str(path.name) in output
+        assert len([line for line in output.splitlines() if "Error" in line]) == 1

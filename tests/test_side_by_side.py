@@ -9,7 +9,7 @@ import pytest
 from mnist_cnn.reports import comparison
 from mnist_cnn.reports.run_report import report_figures
 
-from .conftest import run_cli, run_metrics
+from .conftest import cli_in_one_process, run_cli, run_metrics
 from .figure_checks import assert_png
 from .test_comparison import markdown_table, number
 
@@ -29,22 +29,26 @@ def test_training_draws_the_curves_and_the_confusion_matrix(run):
         assert_png(run / "plots" / name)
 
 
-def test_report_writes_every_figure_in_order(run, tmp_path, mnist_dir):
-    copy = tmp_path / run.name  # the session's run is shared: report on a copy
-    shutil.copytree(run, copy)
-    result = run_cli("report", str(copy), "--image", "5", "--data-dir", str(mnist_dir))
-    assert result.returncode == 0, result.stdout + result.stderr
-    report_md = copy / "report.md"
-    shown = report_figures(report_md)
-    assert shown == [copy / "plots" / name for name in REPORT_FIGURES]
-    for figure in shown:
-        assert_png(figure)
-        assert str(figure) in result.stdout
-    text = report_md.read_text()
-    summary = run_metrics(run)
-    assert f"**{100 * summary['test_accuracy']:.2f}%**" in text
-    assert "test image #5" in text
-    assert not [p for p in copy.rglob(".*")]  # no temporary files left
+def test_report_writes_every_figure_in_order(torch_run, keras_run, tmp_path, mnist_dir):
+    runs = (torch_run, keras_run)
+    copies = [tmp_path / run.name for run in runs]  # the session's runs are shared: report on copies
+    for run, copy in zip(runs, copies):
+        shutil.copytree(run, copy)
+    results = cli_in_one_process([["report", str(copy), "--image", "5", "--data-dir", str(mnist_dir)]
+                                  for copy in copies])  # both frameworks' reports in one process
+    for run, copy, result in zip(runs, copies, results):
+        assert result.returncode == 0, result.stdout + result.stderr
+        report_md = copy / "report.md"
+        shown = report_figures(report_md)
+        assert shown == [copy / "plots" / name for name in REPORT_FIGURES]
+        for figure in shown:
+            assert_png(figure)
+            assert str(figure) in result.stdout
+        text = report_md.read_text()
+        summary = run_metrics(run)
+        assert f"**{100 * summary['test_accuracy']:.2f}%**" in text
+        assert "test image #5" in text
+        assert not [p for p in copy.rglob(".*")]  # no temporary files left
 
 
 def test_report_needs_a_run_folder(torch_run, tmp_path):
@@ -110,16 +114,19 @@ def test_compare_trains_both_frameworks_alike_each_in_its_own_process(tmp_path, 
         assert (compare_folder / name).is_file()
 
 
-@pytest.mark.parametrize("args, message", [
+BAD_COMPARE = [
     (["--runs", "RUN", "RUN"], "two different runs"),
     (["--runs", "RUN", "/no/such/run", "--epochs", "1"], "apply only when compare trains"),
     (["--runs", "RUN", "/no/such/run"], "/no/such/run: no such file"),
-])
-def test_compare_bad_input_is_one_clear_line(args, message, torch_run, mnist_dir):
-    args = [str(torch_run) if a == "RUN" else a for a in args]
-    result = run_cli("compare", *args, "--data-dir", str(mnist_dir))
-    assert result.returncode != 0
-    assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+]
+
+
+def test_compare_bad_input_is_one_clear_line(torch_run, mnist_dir):
+    commands = [["compare", *[str(torch_run) if a == "RUN" else a for a in args], "--data-dir", str(mnist_dir)]
+                for args, _ in BAD_COMPARE]
+    for (args, message), result in zip(BAD_COMPARE, cli_in_one_process(commands)):  # one process for all
+        assert result.returncode != 0, args
+        assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 def test_menu_offers_both_frameworks_side_by_side(torch_run, keras_run, tmp_path, monkeypatch):
