@@ -26,6 +26,8 @@ MIN_LENGTH = 0.3
 MIN_CROSSINGS = 4
 # Once a grid is found, the pieces of its lines are taken down to this fraction of the side.
 SHORT_LENGTH = 0.07
+# A row of printed boxes has at most this many upright sides.
+MAX_SIDES = 64
 # The lines of a grid are thin beside the picture: thicker straight runs are the strokes of a
 # digit that fills it (a 9 in a tight region on ruled paper: strokes 13% of its width).
 MAX_THICKNESS = 0.05
@@ -55,19 +57,21 @@ def _thickness(runs: np.ndarray, horizontal: bool) -> float:
 def _lattice(xs: list[float], tolerance: float, shortest: float) -> list[int]:
     """Indices of the positions in `xs` that stand on the most populated evenly spaced lattice
     (x0 + k * d, d at least `shortest`), with at least 3 on it; [] when there is none. Each
-    pair of positions proposes a spacing (their distance over 1, 2 or 3 steps)."""
-    best: list[int] = []
-    for i, a in enumerate(xs):
-        for b in xs[i + 1:]:
-            for steps in (1, 2, 3):
-                d = abs(b - a) / steps
-                if d < max(shortest, 4 * tolerance):
-                    continue
-                on = [k for k, x in enumerate(xs)
-                      if abs((x - a) / d - round((x - a) / d)) * d <= tolerance]
-                if len(on) > len(best):
-                    best = on
-    return best if len(best) >= 3 else []
+    pair of positions proposes a lattice: its origin the first, its spacing their distance
+    over 1, 2 or 3 steps (all proposals weighed at once, in one array)."""
+    x = np.asarray(xs, np.float64)
+    first, second = np.triu_indices(len(x), k=1)
+    origin = np.repeat(x[first], 3)
+    spacing = np.abs(x[second] - x[first])[:, None] / np.array([1.0, 2.0, 3.0])
+    spacing = spacing.ravel()
+    usable = spacing >= max(shortest, 4 * tolerance)
+    if not usable.any():
+        return []
+    origin, spacing = origin[usable], spacing[usable]
+    steps = (x[None, :] - origin[:, None]) / spacing[:, None]
+    on = np.abs(steps - np.round(steps)) * spacing[:, None] <= tolerance
+    best = int(np.argmax(on.sum(axis=1)))
+    return [int(k) for k in np.flatnonzero(on[best])] if on[best].sum() >= 3 else []
 
 
 def remove_form_boxes(ruled: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -94,6 +98,10 @@ def remove_form_boxes(ruled: np.ndarray, mask: np.ndarray) -> np.ndarray:
                if near[stats[i, 1], stats[i, 0]:stats[i, 0] + stats[i, 2]].any()
                and near[stats[i, 1] + stats[i, 3] - 1, stats[i, 0]:stats[i, 0] + stats[i, 2]].any()
                and not near[stats[i, 1] + stats[i, 3] // 2, stats[i, 0]:stats[i, 0] + stats[i, 2]].any()]
+    # A row of form boxes has a few dozen sides at most; more runs joining two ruled lines are a
+    # notebook page full of 1s and stems (and the lattice search grows with their cube).
+    if len(joining) > MAX_SIDES:
+        return mask
     centres = [stats[i, 0] + stats[i, 2] / 2 for i in joining]
     # A box for one digit is hardly narrower than 0.7 of its height: that keeps the lattice from
     # taking in the stems standing halfway between two sides.
