@@ -104,10 +104,10 @@ def test_predict_keeps_the_edge_stroke_only_inside_a_region():
     assert len(read_image(_SureOfZero(), page, roi=(0, 0, 640, 480)).digits) == 4
 
 
-def _rings_and_a_stroke(stroke_width: int) -> np.ndarray:
-    """Three 0s written with a 9-pixel pen, and a straight stroke (a 1?) of the given width."""
+def _rings_and_a_stroke(stroke_width: int, rings: tuple[int, ...] = (150, 250, 350)) -> np.ndarray:
+    """0s written with a 9-pixel pen at `rings` (x), and a straight stroke (a 1?) of the given width."""
     page = np.full((480, 640, 3), 235, np.uint8)
-    for x in (150, 250, 350):
+    for x in rings:
         cv2.ellipse(page, (x, 240), (28, 40), 0, 0, 360, (30, 30, 30), 9)
     cv2.line(page, (480, 200), (480, 280), (30, 30, 30), stroke_width)
     return page
@@ -207,8 +207,5 @@ def test_a_narrow_long_7_is_shortened_too():
 
 def test_a_hairline_beside_two_digits_is_not_a_digit():
     # Three pieces are enough to tell the page's pen from a stray hairline.
-    page = np.full((480, 640, 3), 235, np.uint8)
-    for x in (150, 250):
-        cv2.ellipse(page, (x, 240), (28, 40), 0, 0, 360, (30, 30, 30), 9)
-    cv2.line(page, (480, 200), (480, 280), (30, 30, 30), 1)
-    assert [d.box[0] < 400 for d in extract_digits(page).digits] == [True, True]
+    found = extract_digits(_rings_and_a_stroke(1, rings=(150, 250)))
+    assert [d.box[0] < 400 for d in found.digits] == [True, True]
