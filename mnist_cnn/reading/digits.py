@@ -27,7 +27,8 @@ from .hypotheses import Classify, Rendered, choose_reading, merge_broken
 from .ink import LIGHT_ON_DARK, InkMap, ink_map, to_grey
 from .paper import isolate_sheet
 from .row_seams import split_touching_rows
-from .segmentation import Blob, Box, Candidate, faint_parts, find_candidates, reading_order, smallest_digit
+from .segmentation import (Blob, Box, Candidate, faint_parts, find_candidates, own_ink, reading_order,
+                           smallest_digit)
 # The pen widths each digit is shown to the model with (fractions of its size, measured and
 # redrawn in strokes.py); the model's answers are averaged.
 from .strokes import PENS, pen_views
@@ -148,10 +149,7 @@ def drop_other_pens(ink: InkMap, candidates: list[Candidate]) -> list[Candidate]
     """`candidates` without those drawn far finer than the rest (with three or more to compare)."""
     if len(candidates) < 3:
         return candidates
-    pens = []
-    for cand in candidates:
-        b = cand.whole
-        pens.append(stroke_width(np.isin(ink.labels[b.y:b.y1, b.x:b.x1], b.labels).astype(np.uint8)))
+    pens = [stroke_width(own_ink(ink, cand.whole)) for cand in candidates]
     usual = float(np.median(pens))
     return [c for c, pen in zip(candidates, pens) if pen >= OTHER_PEN * usual]
 

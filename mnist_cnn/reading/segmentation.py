@@ -63,6 +63,11 @@ class Candidate:
         return [self.whole] if option == 0 else self.splits[option - 1]
 
 
+def own_ink(ink: InkMap, blob: Blob) -> np.ndarray:
+    """The ink of `blob`'s own components inside its box, uint8 0/1 (a neighbour's left out)."""
+    return np.isin(ink.labels[blob.y:blob.y1, blob.x:blob.x1], blob.labels).astype(np.uint8)
+
+
 # --------------------------------------------------------------------------- filters
 
 def is_line_like(blob: Blob, width: int, height: int) -> bool:
@@ -239,8 +244,7 @@ def find_candidates(ink: InkMap, whole_picture: bool = False) -> list[Candidate]
     # A small loop is a 0 or an o written small beside tall digits, not a speck (measured on the
     # real photos: 0s a third of their row's height lost).
     blobs = [b for b in blobs if b.h >= 0.4 * usual
-             or (b.h >= 0.25 * usual and encloses_paper(np.isin(ink.labels[b.y:b.y1, b.x:b.x1], b.labels)
-                                                         .astype(np.uint8)))]
+             or (b.h >= 0.25 * usual and encloses_paper(own_ink(ink, b)))]
     mask = ink.mask
     return [candidate(b, mask) for b in blobs]
 
