@@ -227,7 +227,7 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
         grey = cv2.resize(grey, (max(1, int(round(grey.shape[1] * scale))), max(1, int(round(grey.shape[0] * scale)))),
                           interpolation=cv2.INTER_AREA)
 
-    ink = ink_map(grey, polarity)
+    ink = ink_map(grey, polarity, steep=sheet)  # live frames (no sheet) skip the slanted lines
     # Rows that touch are cut apart first (the same smallest digit as find_candidates).
     ink = split_touching_rows(ink, smallest_digit(grey.shape))
     candidates: list[Candidate] = drop_other_pens(ink, find_candidates(ink, whole_picture=whole_picture and sheet))

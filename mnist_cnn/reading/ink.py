@@ -112,7 +112,7 @@ def otsu_threshold(strength: np.ndarray, floor: float) -> float:
 
 # --------------------------------------------------------------------------- lines
 
-def _line_pixels(mask: np.ndarray, thickness: int, min_span: int) -> np.ndarray:
+def _line_pixels(mask: np.ndarray, thickness: int, min_span: int, inside: np.ndarray | None = None) -> np.ndarray:
     """Pixels of thin near-horizontal lines in `mask` that run across most of it (ruled lines).
 
     A pixel is "thin" when its vertical run of ink is at most `thickness` long: a line, tilted
@@ -122,6 +122,10 @@ def _line_pixels(mask: np.ndarray, thickness: int, min_span: int) -> np.ndarray:
     the image, along the pieces' common slope). A group whose pieces cover 30% of the width and
     span `min_span` is a line; its thin pixels near its fitted path are returned, so the
     strokes of a digit that merely touch it are kept.
+
+    `inside` (uint8 0/1, for a page turned level on a larger canvas: steep_lines.py) marks
+    where the picture is; a line's 30% and `min_span` are then taken of the stretch of its path
+    inside the picture (min_span given as a share of w), since a line near a corner is short.
     """
     h, w = mask.shape
     tall = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 1)))
@@ -159,13 +163,27 @@ def _line_pixels(mask: np.ndarray, thickness: int, min_span: int) -> np.ndarray:
             groups.append([k])
     erase = np.zeros_like(mask)
     columns = np.arange(w)
+    longest = int(inside.sum(axis=1).max()) if inside is not None else w
     thin_y = thin_x = None
     for group in groups:
         covered = np.zeros(w, bool)
         for k in group:
             x, _, pw, _ = stats[pieces[k], :4]
             covered[x:x + pw] = True
-        if covered.sum() < 0.3 * w or np.ptp(columns[covered]) + 1 < min_span:
+        chord, span = w, min_span
+        if inside is not None:
+            middle = float(np.mean(heights[group]))
+            path = np.clip(np.round(middle + slope * (columns - w / 2)).astype(int), 0, h - 1)
+            along = columns[inside[path, columns] > 0]
+            chord = len(along)
+            span = int(min_span / w * chord)
+            ink_along = columns[covered]
+            # A short line cuts across a corner of the picture, from one edge to the other; a
+            # digit's bar of the same length stops short of both.
+            if chord < 0.15 * longest and (chord == 0 or ink_along.min() - along.min() > 2 * thickness
+                                           or along.max() - ink_along.max() > 2 * thickness):
+                continue
+        if covered.sum() < 0.3 * chord or np.ptp(columns[covered]) + 1 < span:
             continue
         ys, xs = np.nonzero(np.isin(labels, [pieces[k] for k in group]))
         line_slope, offset = np.polyfit(xs, ys, 1)
@@ -183,16 +201,23 @@ def _line_pixels(mask: np.ndarray, thickness: int, min_span: int) -> np.ndarray:
     return erase
 
 
-def remove_lines(mask: np.ndarray) -> np.ndarray:
+def remove_lines(mask: np.ndarray, steep: bool = True) -> np.ndarray:
     """Erase ruled lines and other thin straight lines running across most of the image.
 
     Only lines spanning 60% of the image (in pieces covering 30% of it) are erased: the bar
-    of a 7 or a tall thin 1 written large inside a tight region stays a digit.
+    of a 7 or a tall thin 1 written large inside a tight region stays a digit. With `steep`,
+    lines turned past the level search's reach are looked for too (steep_lines.py).
     """
     h, w = mask.shape
     thickness = max(3, int(round(0.012 * max(h, w))))
     horizontal = _line_pixels(mask, thickness, int(0.6 * w))
     vertical = _line_pixels(np.ascontiguousarray(mask.T), thickness, int(0.6 * h)).T
+    if steep:  # a page held at an angle (steep_lines.py)
+        from .steep_lines import steep_line_pixels
+
+        rest = mask & (1 - horizontal) & (1 - vertical)
+        slanted = steep_line_pixels(rest, thickness, _line_pixels)
+        mask = mask & (1 - slanted)
     if not (horizontal.any() or vertical.any()):
         return mask
     # A pixel more around each line (its anti-aliased edge would stay as crumbs), but never
@@ -260,7 +285,7 @@ class InkMap:
         return self.seeded.astype(np.uint8)[self.labels]
 
 
-def ink_map(grey: np.ndarray, polarity: str = "auto", floor: float = 0.12) -> InkMap:
+def ink_map(grey: np.ndarray, polarity: str = "auto", floor: float = 0.12, steep: bool = True) -> InkMap:
     """Strength, then the hysteresis mask: clear ink and the fainter ink connected to it.
 
     Clear ink is above Otsu's threshold (never below `floor`, so plain paper has none) and well
@@ -269,6 +294,7 @@ def ink_map(grey: np.ndarray, polarity: str = "auto", floor: float = 0.12) -> In
     before the clear parts pick what to keep: a faint ruled line touching a digit would
     otherwise come along with it. Faint pieces without clear ink are kept in the labels (not in
     the mask): a digit may claim a faint stroke of its own that lies inside its box.
+    `steep`: look for lines at a slant too (remove_lines); the live loop leaves it out for speed.
     """
     strength, polarity = ink_strength(grey, polarity)
     sample = strength[::4, ::4]
@@ -280,7 +306,7 @@ def ink_map(grey: np.ndarray, polarity: str = "auto", floor: float = 0.12) -> In
     from .grid_lines import remove_form_boxes, remove_grid
 
     raw = (strength >= low).astype(np.uint8)
-    lined = remove_lines(raw)
+    lined = remove_lines(raw, steep)
     weak = remove_form_boxes(raw & (1 - lined), remove_grid(lined))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
     if count > 1:

@@ -117,6 +117,18 @@ def level(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
     matrix[0, 2] += new_w / 2 - w / 2
     matrix[1, 2] += new_h / 2 - h / 2
     turned = cv2.warpAffine(image, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # The corners the turn uncovers continue the picture's shading, not its details: copying
+    # the border outwards drew every ruled line that reached it on as a streak, and a levelled
+    # ruled page read as rows of 1s; a flat fill made the picture's darker corners ink
+    # (both measured on the wider camera-like set). So the corners are the border of a copy
+    # blurred far past any line or stroke.
+    shading = cv2.resize(cv2.resize(image, (max(1, w // 16), max(1, h // 16)), interpolation=cv2.INTER_AREA),
+                         (w, h), interpolation=cv2.INTER_LINEAR)
+    corners = cv2.warpAffine(shading, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR,
+                             borderMode=cv2.BORDER_REPLICATE)
+    inside = cv2.warpAffine(np.full((h, w), 255, np.uint8), matrix, (new_w, new_h), flags=cv2.INTER_NEAREST,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    turned[inside == 0] = corners[inside == 0]
     return turned, cv2.invertAffineTransform(matrix)
 
 
