@@ -233,3 +233,42 @@ def test_large_digits_are_not_a_grid():
     mask[100:300, 450:458] = 1     # its stem, straight
     mask[292:300, 300:460] = 1     # and a stroke below
     assert (remove_grid(mask) == mask).all()
+
+
+class _EveryBlobIsASureZero:
+    """A stand-in model: every input is a 0, with certainty, so the page score counts digits."""
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        p = np.zeros((len(images), 10), np.float32)
+        p[:, 0] = 1.0
+        return p
+
+
+def _rings(picture: np.ndarray, centres, ink: int) -> None:
+    for centre in centres:
+        cv2.ellipse(picture, centre, (16, 24), 0, 0, 360, ink, 5)
+
+
+def test_digits_in_a_hard_shadow_are_read_with_those_in_the_light():
+    from mnist_cnn.reading.reader import read_image
+
+    page = np.full((480, 640), 220, np.uint8)
+    page[:, :300] = 55  # a hard shadow over the left half, 4x darker: it passes for a desk
+    lit, shaded = [(400, 240), (480, 240), (560, 240)], [(90, 240), (170, 240), (250, 240)]
+    _rings(page[:, :300], shaded, 14)
+    _rings(page, lit, 60)
+    assert sheet_mask(page) is not None  # the lit half alone looks like a sheet on a desk
+
+    reading = read_image(_EveryBlobIsASureZero(), page)
+
+    assert sorted(d.box[0] + d.box[2] // 2 for d in reading.digits) == pytest.approx(
+        sorted(x for x, _ in shaded + lit), abs=4)
+
+
+def test_a_note_on_a_desk_is_still_read_alone():
+    from mnist_cnn.reading.reader import read_image
+
+    desk = _desk_with_note()
+    _rings(desk, [(330, 300), (400, 300), (470, 300)], 40)
+    reading = read_image(_EveryBlobIsASureZero(), desk)
+    assert [d.box[0] + d.box[2] // 2 for d in reading.digits] == pytest.approx([330, 400, 470], abs=4)

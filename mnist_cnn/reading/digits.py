@@ -199,7 +199,7 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
 def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str = "auto",
                    classify: Optional[Classify] = None, pens: tuple[float, ...] = PENS,
                    max_side: Optional[int] = None, sheet: bool = True,
-                   whole_picture: Optional[bool] = None) -> Extraction:
+                   whole_picture: Optional[bool] = None, desk: bool = True) -> Extraction:
     """Find the handwritten digits in `image` (or in its `roi`) and return them MNIST-style.
 
     `image` is grey, BGR or BGRA uint8 of any size; boxes are in its coordinates. `classify`
@@ -207,7 +207,9 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
     touching ones, are two pieces side by side one broken digit? Without it, geometric rules
     do. Images larger than `max_side` (default MAX_SIDE) are analysed reduced. No digit gives
     an empty list. `whole_picture` (default: no `roi`) says that `image` is a whole photo, not
-    a region the user chose: thin bands along its edge are then not digits.
+    a region the user chose: thin bands along its edge are then not digits. `sheet` is off for
+    live frames (no sheet, no slanted lines: speed); with `desk` off a bright sheet on a darker
+    ground is not cut out either (reader.py reads such a picture both ways).
     """
     if whole_picture is None:
         whole_picture = roi is None
@@ -217,7 +219,7 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
         roi = clip_roi(roi, grey.shape)
         ox, oy, rw, rh = roi
         grey = grey[oy:oy + rh, ox:ox + rw]
-    if sheet and polarity != LIGHT_ON_DARK:  # a note on a desk read alone (paper.py)
+    if sheet and desk and polarity != LIGHT_ON_DARK:  # a note on a desk read alone (paper.py)
         grey, (sx, sy) = isolate_sheet(grey)
         ox, oy = ox + sx, oy + sy
     scale = 1.0
