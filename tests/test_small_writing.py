@@ -51,3 +51,15 @@ def test_the_dots_of_dotted_paper_stay_out_beside_large_digits():
             cv2.circle(page, (x, y), 3, 90, -1)
     _zeros(page, 90, 3, 400, 500)
     assert len(extract_digits(page).digits) == 3
+
+
+def test_the_small_writing_benchmark_reads_digits_just_over_the_size(mnist, torch_run, keep_torch_threads):
+    """benchmarks.small_writing on a few pages: digits 20 pixels tall on a 1280x960 page (2.1%
+    of its height; the full benchmark reads 97.5% of them with the default model)."""
+    from benchmarks.small_writing import run
+    from mnist_cnn.reading.commands import load_model
+
+    classifier, _ = load_model(str(torch_run), None, None)
+    result = run(classifier, mnist.test_images, mnist.test_labels, pages=5, seed=0, sizes=(28,))
+    assert result["by_size"]["28"]["pages"] == 5
+    assert result["by_size"]["28"]["per_digit_accuracy"] >= 0.85
