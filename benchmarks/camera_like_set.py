@@ -30,7 +30,7 @@ from mnist_cnn.data.mnist import load_mnist
 from mnist_cnn.reading.reader import Reading, read_image
 
 from .camera_like import Frame, generate, generate_wide
-from .common import write_result
+from .common import add_model_options, write_result
 
 
 def _iou(a, b) -> float:
@@ -124,10 +124,7 @@ def run(classifier, images, labels, frames: int, seed: int, keep_failures: Path 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="latest", help="latest, a run folder or a model file")
-    parser.add_argument("--framework", default=None)
-    parser.add_argument("--runs-dir", default=None)
-    parser.add_argument("--data-dir", default=None)
+    add_model_options(parser)
     parser.add_argument("--frames", type=int, default=600)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="camera_like", help="results file: benchmarks/results/NAME.json")

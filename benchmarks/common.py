@@ -13,6 +13,14 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def add_model_options(parser) -> None:
+    """--model, --framework, --runs-dir and --data-dir, as the reading benchmarks take them."""
+    parser.add_argument("--model", default="latest", help="latest, a run folder or a model file")
+    parser.add_argument("--framework", default=None, help="torch or keras (with --model latest)")
+    parser.add_argument("--runs-dir", default=None)
+    parser.add_argument("--data-dir", default=None)
+
+
 def machine() -> dict:
     info = {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count(),
             "python": platform.python_version()}

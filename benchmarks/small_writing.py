@@ -21,7 +21,7 @@ import numpy as np
 from mnist_cnn.data.mnist import load_mnist
 
 from .camera_like import digit_ink
-from .common import write_result
+from .common import add_model_options, write_result
 from .real_photos import lcs_alignment
 
 PAGE_H, PAGE_W = 960, 1280
@@ -66,10 +66,7 @@ def run(classifier, images: np.ndarray, labels: np.ndarray, pages: int, seed: in
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="latest", help="latest, a run folder or a model file")
-    parser.add_argument("--framework", default=None)
-    parser.add_argument("--runs-dir", default=None)
-    parser.add_argument("--data-dir", default=None)
+    add_model_options(parser)
     parser.add_argument("--pages", type=int, default=40, help="pages per digit size (default 40)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="small_writing", help="results file: benchmarks/results/NAME.json")

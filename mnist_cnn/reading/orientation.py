@@ -107,15 +107,23 @@ def unturn_box(box, quarters: int, shape: tuple[int, ...]):
     return (y, height - x - w, h, w)
 
 
-def level(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
-    """`image` turned by `angle` degrees (text at that slope becomes level), on a canvas large
-    enough to keep all of it, and the 2x3 matrix back to the original's coordinates."""
-    h, w = image.shape[:2]
+def turning(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The 2x3 matrix turning a picture of `shape` by `angle` degrees about its centre onto a
+    canvas large enough to hold all of it, and that canvas's (width, height)."""
+    h, w = shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
     new_w, new_h = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
     matrix[0, 2] += new_w / 2 - w / 2
     matrix[1, 2] += new_h / 2 - h / 2
+    return matrix, (new_w, new_h)
+
+
+def level(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """`image` turned by `angle` degrees (text at that slope becomes level), on a canvas large
+    enough to keep all of it, and the 2x3 matrix back to the original's coordinates."""
+    h, w = image.shape[:2]
+    matrix, (new_w, new_h) = turning(image.shape, angle)
     turned = cv2.warpAffine(image, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     # The corners the turn uncovers continue the picture's shading, not its details: copying
     # the border outwards drew every ruled line that reached it on as a streak, and a levelled

@@ -3,8 +3,8 @@
 ink.remove_lines finds a line by its horizontal (or vertical) runs of thin ink, which a line
 turned more than about 10 degrees no longer has: on a ruled page held at 20-35 degrees the
 lines stayed, joined every digit they touched, and the page read as a handful of 1s or nothing
-(measured on the wider camera-like set: 23% of the digits of such pages read right, and 76% of
-all pages turned 12-35 degrees; with this module 87%).
+(measured on the wider camera-like set, PyTorch: 41% of the 102 digits on such pages read right,
+76.4% of all the digits on pages turned 12-35 degrees; with this module 78% and 87.0%).
 
 Here the lines' direction is found first, from the whole mask: ruled lines are many long
 parallel runs of ink, so along their direction the ink's profile across the page has sharp
@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
+from .orientation import turning
 
 # Angles tried, in degrees from level; under MIN_ANGLE the axis-aligned search already works.
 MIN_ANGLE = 6.0
@@ -36,8 +38,8 @@ MIN_SHARPNESS = 1.6
 
 
 def _sharpness(xs: np.ndarray, ys: np.ndarray, angle: float, bin_size: float) -> float:
-    """Mean squared count per bin of the ink's profile across lines at `angle` degrees:
-    high when the ink piles up on a few thin bands parallel to that angle."""
+    """The ink's profile across lines at `angle` degrees, as the sum of its squared bin counts
+    over the number of pixels: high when the ink piles up on a few thin bands at that angle."""
     a = np.deg2rad(angle)
     across = -np.sin(a) * xs + np.cos(a) * ys
     counts = np.bincount(((across - across.min()) / bin_size).astype(np.int64))
@@ -92,11 +94,7 @@ def _one_direction(mask: np.ndarray, thickness: int, line_pixels) -> np.ndarray:
     if angle is None:
         return np.zeros_like(mask)
     h, w = mask.shape
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    new_w, new_h = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
-    matrix[0, 2] += new_w / 2 - w / 2
-    matrix[1, 2] += new_h / 2 - h / 2
+    matrix, (new_w, new_h) = turning(mask.shape, angle)
 
     def turned(image):
         return cv2.warpAffine(image, matrix, (new_w, new_h), flags=cv2.INTER_NEAREST,
