@@ -2,7 +2,8 @@
 
 Synthetic pictures only (no model). The rule: a digit is at least 2% of the picture's shorter
 side, but when what was found is itself small, digits down to half its usual height and 60% of
-that size are looked for again (segmentation.find_candidates).
+that size are looked for again; when nothing was found in a large picture, strokes (not filled
+blots) down to 60% of that size (segmentation.find_candidates).
 """
 
 from __future__ import annotations
@@ -35,6 +36,20 @@ def test_small_writing_of_a_large_photo_is_found_whole():
     centres = _zeros(page, 18, 2, 400, 480) + _zeros(page, 13, 3, 460, 480)
     found = extract_digits(page)
     assert [d.box[0] + d.box[2] // 2 for d in found.digits] == pytest.approx(centres, abs=2)
+
+
+def test_a_page_of_small_digits_only_is_read_in_a_large_photo():
+    page = _page(960, 1280)
+    centres = _zeros(page, 13, 4, 500, 480)  # drawn 17 pixels tall, all under the 2% size
+    found = extract_digits(page)
+    assert [d.box[0] + d.box[2] // 2 for d in found.digits] == pytest.approx(centres, abs=2)
+
+
+def test_blots_on_a_blank_large_photo_are_not_small_digits():
+    page = _page(960, 1280)
+    for k, radius in enumerate((5, 6, 7, 6, 5)):  # dust and ink blots 11-15 pixels across
+        cv2.circle(page, (200 + 180 * k, 300 + 90 * (k % 2)), radius, 60, -1)
+    assert extract_digits(page).digits == []
 
 
 def test_a_small_digit_beside_others_of_the_usual_size_is_found_too():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from .ink import InkMap, encloses_paper
@@ -214,6 +215,13 @@ def smallest_digit(shape: tuple[int, ...]) -> float:
 SMALL_WRITING = 0.6
 
 
+def _is_blot(ink: InkMap, blob: Blob) -> bool:
+    """A filled dot rather than strokes: its ink lies over 0.3 of its height from the paper
+    somewhere (a filled disk 0.5; a digit's strokes 0.05-0.2 of its height, a marker's too)."""
+    piece = np.pad(own_ink(ink, blob), 1)
+    return float(cv2.distanceTransform(piece, cv2.DIST_L2, 3).max()) > 0.3 * blob.h
+
+
 def _digit_sized(blobs: list[Blob], min_side: float) -> list[Blob]:
     """The blobs (pieces of one digit merged) at least `min_side` tall, or small and flat."""
     # Pieces smaller than a speck may still join a digit; whatever stays small goes.
@@ -246,13 +254,20 @@ def find_candidates(ink: InkMap, whole_picture: bool = False) -> list[Candidate]
     # Small writing photographed whole (digits 4 mm tall on a page filling a 12 MP photo are
     # 1.8% of its width) is partly under that size: when what was found is itself small,
     # digits down to half its usual height (and SMALL_WRITING of the size, and 8 pixels) are
-    # looked for again. Never lower, nor when nothing was found: on a page of larger writing
-    # the smaller ink is dots and crumbs (measured on the real photos: at 1.5% throughout,
-    # dotted paper's dots came in and 7 of its 17 digits went), on a blank page specks.
+    # looked for again; never lower: on a page of larger writing the smaller ink is dots and
+    # crumbs (measured on the real photos: at 1.5% throughout, dotted paper's dots came in and
+    # 7 of its 17 digits went). When nothing was found, only a large picture is searched
+    # again, for strokes: in a small one 8 pixels is already the floor, and specks and
+    # blots are what a blank page holds (20 blank 1280x960 pages with dust: 32 blots read as
+    # digits without the blot test, none with it).
     if sized:
         lower = max(8.0, SMALL_WRITING * min_side, 0.5 * float(np.median([b.h for b in sized])))
         if lower < min_side:
             sized = _digit_sized(blobs, lower)
+    elif SMALL_WRITING * min_side >= 8.0:
+        # Nothing found in a large picture: small writing alone, or a blank page with dust on
+        # it. Strokes are kept, filled blots are not.
+        sized = [b for b in _digit_sized(blobs, SMALL_WRITING * min_side) if not _is_blot(ink, b)]
     blobs = sized
     if not blobs:
         return []
