@@ -136,7 +136,8 @@ def level(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
                              borderMode=cv2.BORDER_REPLICATE)
     inside = cv2.warpAffine(np.full((h, w), 255, np.uint8), matrix, (new_w, new_h), flags=cv2.INTER_NEAREST,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    turned[inside == 0] = corners[inside == 0]
+    uncovered = inside == 0
+    turned[uncovered] = corners[uncovered]
     return turned, cv2.invertAffineTransform(matrix)
 
 
