@@ -272,3 +272,38 @@ def test_a_note_on_a_desk_is_still_read_alone():
     _rings(desk, [(330, 300), (400, 300), (470, 300)], 40)
     reading = read_image(_EveryBlobIsASureZero(), desk)
     assert [d.box[0] + d.box[2] // 2 for d in reading.digits] == pytest.approx([330, 400, 470], abs=4)
+
+
+def _desk_with_shaded_card() -> tuple[np.ndarray, np.ndarray]:
+    """A white card on a dark desk whose sheen, top left, is brighter than the card's lower half
+    in a soft shadow (the shade deepens over 200 pixels); and the card's own mask."""
+    yy, xx = np.mgrid[0:600, 0:800].astype(np.float32)
+    rng = np.random.default_rng(2)
+    sheen = 150 * np.exp(-((xx - 150) ** 2 + (yy - 120) ** 2) / (2 * 140.0 ** 2))
+    desk = np.clip(rng.normal(45, 10, (600, 800)) + sheen, 0, 255)
+    card = np.zeros((600, 800), np.uint8)
+    cv2.fillPoly(card, [cv2.boxPoints(((420, 320), (440, 320), 10)).astype(np.int32)], 1)
+    shade = np.clip((yy - 260) / 200, 0, 1)  # 1 in the light, 0.45 at the card's foot
+    desk[card > 0] = (220 * (1 - 0.55 * shade))[card > 0]
+    return desk.astype(np.uint8), card
+
+
+def test_a_card_half_in_a_soft_shadow_is_found_whole():
+    desk, card = _desk_with_shaded_card()
+    mask = sheet_mask(desk)
+    assert mask is not None
+    # The whole card less its rim, not only its lit half.
+    assert mask.sum() > 0.85 * card.sum()
+    assert (mask & (1 - card)).sum() < 0.01 * card.sum()
+
+
+def test_a_broad_patch_of_shade_is_not_read_as_digits():
+    from mnist_cnn.reading.reader import read_image
+
+    page = np.full((480, 640), 220, np.uint8)
+    rings = [(120, 140), (200, 140), (280, 140), (360, 140)]
+    _rings(page, rings, 40)
+    # The darkest band of a shadow: as dark as ink, as tall as a digit, but no pen draws it.
+    cv2.ellipse(page, (400, 340), (150, 40), 0, 0, 360, 60, -1)
+    reading = read_image(_EveryBlobIsASureZero(), page)
+    assert [d.box[0] + d.box[2] // 2 for d in reading.digits] == pytest.approx([x for x, _ in rings], abs=4)

@@ -143,15 +143,20 @@ def digit_binary(ink: InkMap, blob: Blob, labels: list[int]) -> Optional[np.ndar
 # page). Measured on the real photos: digits 0.76-1.0 of their page's median pen width, the
 # crumbs of a sudoku grid and a page edge 0.11-0.21.
 OTHER_PEN = 0.4
+# ... and a piece this many times broader is a patch of shade, not writing: the darkest band
+# of a soft shadow across a card measured 5.2-9.3 times its page's pen; on the real photos
+# nothing read as a digit measured over 2.5 (dropping all over 2.5 lost none).
+BROADER_PEN = 4.0
 
 
 def drop_other_pens(ink: InkMap, candidates: list[Candidate]) -> list[Candidate]:
-    """`candidates` without those drawn far finer than the rest (with three or more to compare)."""
+    """`candidates` without those drawn with a far finer or far broader pen than the rest (with
+    three or more to compare)."""
     if len(candidates) < 3:
         return candidates
     pens = [stroke_width(own_ink(ink, cand.whole)) for cand in candidates]
     usual = float(np.median(pens))
-    return [c for c, pen in zip(candidates, pens) if pen >= OTHER_PEN * usual]
+    return [c for c, pen in zip(candidates, pens) if OTHER_PEN * usual <= pen <= BROADER_PEN * usual]
 
 
 # MNIST's 7s and 9s are at most this many times as tall as wide (98% of them); a 1 is a
