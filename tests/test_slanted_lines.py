@@ -115,3 +115,35 @@ def test_levelling_a_ruled_page_makes_no_ink_in_the_uncovered_corners():
     mask = ink_map(turned).mask
     assert corners.sum() > 0.1 * corners.size
     assert mask[corners].sum() <= 0.001 * corners.sum()
+
+
+def test_the_ink_map_reports_the_slant_of_the_lines_it_erased():
+    page, _ = _turned_ruled_page(24.0)
+    assert ink_map(page).slant == pytest.approx(24.0, abs=1.5)
+    plain = np.full((H, W), 225, np.uint8)
+    _digits_along(plain, 24.0, 25)
+    assert ink_map(plain).slant is None  # a slanted row of digits is no ruled line
+
+
+def test_a_ruled_page_is_levelled_along_its_lines_when_its_rows_show_no_slope():
+    """The page's digits read as given show no slope (one digit, or crumbs and pieces that
+    scatter it); its ruled lines lie at 24 degrees: levelling along them is tried, and kept
+    because it reads better."""
+    from mnist_cnn.reading.orientation import read_upright
+
+    page = np.zeros((H, W), np.uint8)
+    as_given = {"conf": [0.4], "boxes": [(100, 100, 20, 30)], "slant": 24.0}
+    tried = []
+
+    def read(picture):
+        if picture.shape[0] <= H or picture.shape[1] <= W:  # as given, or turned a quarter or half
+            return as_given
+        tried.append(picture.shape)  # the levelled canvas is larger than the page each way
+        return {"conf": [0.95] * 4, "boxes": [(100 + 40 * k, 100, 20, 30) for k in range(4)], "slant": None}
+
+    def upright(slant_of):
+        return read_upright(read, page, lambda r: r["conf"], lambda r: r["boxes"], lambda r, fn: r, slant_of=slant_of)
+
+    assert upright(lambda r: r["slant"])["conf"] == [0.95] * 4 and len(tried) == 1
+    tried.clear()
+    assert upright(None) is as_given and not tried

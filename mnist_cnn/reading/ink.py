@@ -208,25 +208,31 @@ def remove_lines(mask: np.ndarray, steep: bool = True) -> np.ndarray:
     of a 7 or a tall thin 1 written large inside a tight region stays a digit. With `steep`,
     lines turned past the level search's reach are looked for too (steep_lines.py).
     """
+    return lines_removed(mask, steep)[0]
+
+
+def lines_removed(mask: np.ndarray, steep: bool = True) -> tuple[np.ndarray, float | None]:
+    """remove_lines' mask, and the angle of the ruled lines it found at a slant (or None)."""
     h, w = mask.shape
     thickness = max(3, int(round(0.012 * max(h, w))))
     horizontal = _line_pixels(mask, thickness, int(0.6 * w))
     vertical = _line_pixels(np.ascontiguousarray(mask.T), thickness, int(0.6 * h)).T
+    slant = None
     if steep:  # a page held at an angle (steep_lines.py)
         from .steep_lines import steep_line_pixels
 
         rest = mask & (1 - horizontal) & (1 - vertical)
-        slanted = steep_line_pixels(rest, thickness, _line_pixels)
+        slanted, slant = steep_line_pixels(rest, thickness, _line_pixels)
         mask = mask & (1 - slanted)
     if not (horizontal.any() or vertical.any()):
-        return mask
+        return mask, slant
     # A pixel more around each line (its anti-aliased edge would stay as crumbs), but never
     # where a stroke crosses the line: there the ink runs on beyond the line's width.
     grow = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     tall = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 1)))
     wide = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (thickness + 1, 1)))
     erase = (cv2.dilate(horizontal, grow) & (1 - tall)) | (cv2.dilate(vertical, grow) & (1 - wide))
-    return mask & (1 - erase)
+    return mask & (1 - erase), slant
 
 
 # A piece of ink left beside an erased line (a hand-drawn line wavers off its straight path,
@@ -278,6 +284,7 @@ class InkMap:
     high: float           # the clear-ink threshold
     low: float            # the faint-ink threshold (the mask's edge)
     polarity: str
+    slant: float | None = None  # the angle of ruled lines found at a slant (steep_lines.py)
 
     @property
     def mask(self) -> np.ndarray:
@@ -306,7 +313,7 @@ def ink_map(grey: np.ndarray, polarity: str = "auto", floor: float = 0.12, steep
     from .grid_lines import remove_form_boxes, remove_grid
 
     raw = (strength >= low).astype(np.uint8)
-    lined = remove_lines(raw, steep)
+    lined, slant = lines_removed(raw, steep)
     weak = remove_form_boxes(raw & (1 - lined), remove_grid(lined))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
     if count > 1:
@@ -314,4 +321,4 @@ def ink_map(grey: np.ndarray, polarity: str = "auto", floor: float = 0.12, steep
     seeded = np.zeros(count, bool)
     seeded[np.unique(labels[strength >= high])] = True
     seeded[0] = False
-    return InkMap(strength, labels, stats, seeded, high, low, polarity)
+    return InkMap(strength, labels, stats, seeded, high, low, polarity, slant)

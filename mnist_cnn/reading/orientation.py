@@ -17,7 +17,7 @@ of a turned digit's corners). Imports cv2 at load time.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 import cv2
 import numpy as np
@@ -153,25 +153,34 @@ def unlevel_box(box, back: np.ndarray, shape: tuple[int, ...]):
 
 
 def read_upright(read: Callable, image: np.ndarray, confidences: Callable, boxes_of: Callable,
-                 with_boxes: Callable):
+                 with_boxes: Callable, slant_of: Optional[Callable] = None):
     """The best reading of `image` over quarter turns and a levelling of tilted lines.
 
     `read(image)` gives a reading, `confidences(reading)` its digits' confidences,
-    `boxes_of(reading)` their boxes, `with_boxes(reading, fn)` a copy with each box mapped by fn.
+    `boxes_of(reading)` their boxes, `with_boxes(reading, fn)` a copy with each box mapped by fn,
+    `slant_of(reading)` the angle of the ruled lines found at a slant, if any.
     The page as given is levelled first (a tilted page reads doubtfully too); only a reading
     still doubtful tries the turns, and a turn must win by TURN_MARGIN.
     """
 
     def levelled(picture, reading):
-        """(reading, matrix back or None): `picture` read level when its lines slope."""
-        angle = text_angle(boxes_of(reading))
-        if abs(angle) < MIN_SKEW:
-            return reading, None
-        turned, back = level(picture, angle)
-        again = read(turned)
-        if page_score(confidences(again)) > page_score(confidences(reading)):
-            return again, back
-        return reading, None
+        """(reading, matrix back or None): `picture` read level when its lines slope.
+
+        The slope is that of the digits' rows (text_angle) and, on a ruled page held at an
+        angle, that of its lines: the writing runs along them, and where the lines' crumbs or
+        digits cut in pieces scatter the boxes, the rows' slope is lost (measured on the wider
+        camera-like set)."""
+        angles: list[float] = []
+        for angle in (text_angle(boxes_of(reading)), slant_of(reading) if slant_of else None):
+            if angle is not None and abs(angle) >= MIN_SKEW and all(abs(angle - a) >= MIN_SKEW for a in angles):
+                angles.append(angle)
+        best, best_back = reading, None
+        for angle in angles:
+            turned, back = level(picture, angle)
+            again = read(turned)
+            if page_score(confidences(again)) > page_score(confidences(best)):
+                best, best_back = again, back
+        return best, best_back
 
     best, back = levelled(image, read(image))
     quarters = 0

@@ -50,6 +50,7 @@ class Reading:
     digits: list[ReadDigit] = field(default_factory=list)
     polarity: str = "dark-on-light"
     roi: Optional[Box] = None
+    slant: Optional[float] = None  # the angle of ruled lines found at a slant, for levelling
 
     def _rows(self, marked: bool) -> list[str]:
         rows: list[str] = []
@@ -112,7 +113,8 @@ def read_image(classifier: Classifier, image: np.ndarray, roi: Optional[Box] = N
             return _read(classifier, picture, None, polarity, max_side, whole_picture=whole, desk=desk)
 
         found = read_upright(read, grey, _confidences, _boxes,
-                             lambda r, fn: _moved(r, lambda b: _shift(back(fn(b)), x, y)))
+                             lambda r, fn: _moved(r, lambda b: _shift(back(fn(b)), x, y)),
+                             slant_of=lambda r: r.slant)
         return found, cut
 
     found, cut = upright_reading(desk=True)
@@ -193,7 +195,8 @@ def _read(classifier: Classifier, image: np.ndarray, roi: Optional[Box], polarit
         ranked = np.argsort(-p)[:3]
         digits.append(ReadDigit(int(ranked[0]), float(p[ranked[0]]),
                                 [(int(k), float(p[k])) for k in ranked], found.box, found.row, found.image))
-    return Reading(digits, extraction.polarity, extraction.roi)
+    return Reading(digits, extraction.polarity, extraction.roi,
+                   extraction.ink.slant if extraction.ink is not None else None)
 
 
 def describe(reading: Reading) -> str:

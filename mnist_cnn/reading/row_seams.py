@@ -73,4 +73,4 @@ def split_touching_rows(ink: InkMap, min_side: float) -> InkMap:
     new_seeded = np.zeros(count, bool)
     new_seeded[np.unique(labels[ink.strength >= ink.high])] = True
     new_seeded[0] = False
-    return InkMap(ink.strength, labels, new_stats, new_seeded, ink.high, ink.low, ink.polarity)
+    return InkMap(ink.strength, labels, new_stats, new_seeded, ink.high, ink.low, ink.polarity, ink.slant)

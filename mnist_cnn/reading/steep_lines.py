@@ -68,23 +68,29 @@ def line_angle(mask: np.ndarray, thickness: int) -> float | None:
 PASSES = 2
 
 
-def steep_line_pixels(mask: np.ndarray, thickness: int, line_pixels) -> np.ndarray:
+def steep_line_pixels(mask: np.ndarray, thickness: int, line_pixels) -> tuple[np.ndarray, float | None]:
     """The pixels of ruled lines lying at a slant in `mask` (uint8 0/1), as a 0/1 mask: lines
     near level and lines near upright (a page turned a quarter turn, or a grid's other side),
-    up to PASSES directions of each."""
+    up to PASSES directions of each; and the angle of the first lines found near level (the
+    writing on a ruled page runs along them), or None."""
     found = np.zeros_like(mask)
+    slant = None
     for _ in range(PASSES):
         rest = mask & (1 - found)
-        lines = _one_direction(rest, thickness, line_pixels)
-        across = _one_direction(np.ascontiguousarray((rest & (1 - lines)).T), thickness, line_pixels).T
+        lines, angle = _one_direction(rest, thickness, line_pixels)
+        across, _ = _one_direction(np.ascontiguousarray((rest & (1 - lines)).T), thickness, line_pixels)
+        across = across.T
         if not (lines.any() or across.any()):
             break
+        if slant is None and lines.any():
+            slant = angle
         found |= lines | across
-    return found
+    return found, slant
 
 
-def _one_direction(mask: np.ndarray, thickness: int, line_pixels) -> np.ndarray:
-    """The pixels of ruled lines lying at a slant in `mask` (uint8 0/1), as a 0/1 mask.
+def _one_direction(mask: np.ndarray, thickness: int, line_pixels) -> tuple[np.ndarray, float | None]:
+    """The pixels of ruled lines lying at a slant in `mask` (uint8 0/1), as a 0/1 mask, and
+    their angle (None when there are none).
 
     `line_pixels(mask, thickness, min_span, inside)` is the level search (ink._line_pixels),
     run on the mask turned level. The span it asks for is 60% of each line's own stretch
@@ -92,7 +98,7 @@ def _one_direction(mask: np.ndarray, thickness: int, line_pixels) -> np.ndarray:
     """
     angle = line_angle(mask, thickness)
     if angle is None:
-        return np.zeros_like(mask)
+        return np.zeros_like(mask), None
     h, w = mask.shape
     matrix, (new_w, new_h) = turning(mask.shape, angle)
 
@@ -104,7 +110,7 @@ def _one_direction(mask: np.ndarray, thickness: int, line_pixels) -> np.ndarray:
     inside = turned(np.ones_like(mask))
     found = line_pixels(level, thickness, int(0.6 * new_w), inside)
     if not found.any():
-        return np.zeros_like(mask)
+        return np.zeros_like(mask), None
     # As remove_lines does for level lines: a pixel more round the line (its anti-aliased
     # edge, and the pixels a nearest-neighbour turn leaves unmatched), never where a stroke
     # crosses it.
@@ -112,4 +118,4 @@ def _one_direction(mask: np.ndarray, thickness: int, line_pixels) -> np.ndarray:
     found = cv2.dilate(found, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))) & (1 - tall)
     back = cv2.warpAffine(found, cv2.invertAffineTransform(matrix), (w, h), flags=cv2.INTER_NEAREST,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return back & mask
+    return back & mask, angle
