@@ -147,3 +147,25 @@ def test_a_ruled_page_is_levelled_along_its_lines_when_its_rows_show_no_slope():
     assert upright(lambda r: r["slant"])["conf"] == [0.95] * 4 and len(tried) == 1
     tried.clear()
     assert upright(None) is as_given and not tried
+
+
+def test_a_sure_reading_is_not_levelled_into_more_digits_read_less_surely():
+    """A model sure of itself on pieces gains page score by reading more of them: a level
+    page read surely is kept against a levelled copy with more, less sure "digits"; a page
+    that read doubtfully is levelled when that scores higher."""
+    from mnist_cnn.reading.orientation import read_upright
+
+    page = np.zeros((H, W), np.uint8)
+    row = [(100 + 40 * k, 100 + 12 * k, 20, 30) for k in range(13)]  # sloping 17 degrees
+
+    def upright(given_conf):
+        given = {"conf": given_conf, "boxes": row}
+        levelled = {"conf": [0.85] * 18, "boxes": row}
+
+        def read(picture):
+            return levelled if picture.shape[0] > H and picture.shape[1] > W else given
+
+        return read_upright(read, page, lambda r: r["conf"], lambda r: r["boxes"], lambda r, fn: r)
+
+    assert upright([0.91] * 13)["conf"] == [0.91] * 13       # sure as given: kept
+    assert upright([0.55] * 13)["conf"] == [0.85] * 18       # doubtful as given: levelled

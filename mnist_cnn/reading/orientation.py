@@ -152,6 +152,17 @@ def unlevel_box(box, back: np.ndarray, shape: tuple[int, ...]):
     return int(x0), int(y0), max(1, int(round(x1 - x0))), max(1, int(round(y1 - y0)))
 
 
+def _levelled_is_better(levelled: list[float], given: list[float]) -> bool:
+    """A levelled reading replaces the page as given when it scores higher; a sure reading
+    (not doubtful) only when the levelled one is also surer digit for digit, on average.
+    Otherwise a model sure of itself on pieces and crumbs gains by reading more of them: a
+    turned copy of a level scan read 18 "digits" at 85% against its 13 at 91% (measured with
+    the `accurate` model on the real photos)."""
+    if page_score(levelled) <= page_score(given):
+        return False
+    return is_doubtful(given) or float(np.mean(levelled)) >= float(np.mean(given))
+
+
 def read_upright(read: Callable, image: np.ndarray, confidences: Callable, boxes_of: Callable,
                  with_boxes: Callable, slant_of: Optional[Callable] = None):
     """The best reading of `image` over quarter turns and a levelling of tilted lines.
@@ -178,7 +189,7 @@ def read_upright(read: Callable, image: np.ndarray, confidences: Callable, boxes
         for angle in angles:
             turned, back = level(picture, angle)
             again = read(turned)
-            if page_score(confidences(again)) > page_score(confidences(best)):
+            if _levelled_is_better(confidences(again), confidences(best)):
                 best, best_back = again, back
         return best, best_back
 
