@@ -56,9 +56,9 @@ def _sheet_at(small: np.ndarray, threshold: float) -> Optional[tuple[float, np.n
 
 
 def _grown(small: np.ndarray, region: np.ndarray) -> Optional[np.ndarray]:
-    """What floods from `region`'s most inward point across neighbouring pixels within GROWTH grey
-    levels of each other, or None when that is not larger than `region`. A shadow's edge on paper changes
-    slowly; a sheet's edge against the desk is a step."""
+    """What floods from `region`'s most inward point across neighbouring pixels within GROWTH
+    grey levels of each other, or None when that is not larger than `region`. A shadow's edge
+    on paper changes slowly; a sheet's edge against the desk is a step."""
     inward = cv2.distanceTransform(region, cv2.DIST_L2, 3)
     y, x = np.unravel_index(int(np.argmax(inward)), inward.shape)
     flood = np.zeros((small.shape[0] + 2, small.shape[1] + 2), np.uint8)
