@@ -12,6 +12,8 @@ Imports cv2 at load time: only the commands that read images import this module.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -73,4 +75,5 @@ def split_touching_rows(ink: InkMap, min_side: float) -> InkMap:
     new_seeded = np.zeros(count, bool)
     new_seeded[np.unique(labels[ink.strength >= ink.high])] = True
     new_seeded[0] = False
-    return InkMap(ink.strength, labels, new_stats, new_seeded, ink.high, ink.low, ink.polarity, ink.slant)
+    # The rest of the map (strength, thresholds, polarity, the lines' slant) is unchanged.
+    return replace(ink, labels=labels, stats=new_stats, seeded=new_seeded)
