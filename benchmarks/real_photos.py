@@ -1,6 +1,7 @@
 """Accuracy of reading real photos of handwriting (a folder with a truth.json), per digit and per number.
 
     python -m benchmarks.real_photos ../shared/realphotos --model latest [--framework torch]
+    python -m benchmarks.real_photos ../shared/realphotos --turn 12 --scale 0.5   # the same photos otherwise
 
 The folder holds the photos and `truth.json`: {file name: {"digits": "1234...", "rows": [...]}}.
 Each photo goes through the whole pipeline, as `mnist-cnn predict` reads it (the file loaded
@@ -70,9 +71,13 @@ def score(truth: str, read: str) -> dict:
             "right_read": [j for _, j in pairs], "wrong_read": wrong_read, "extra_read": extra_read}
 
 
-def run(classifier, folder: Path, only: list[str] | None = None) -> dict:
+def run(classifier, folder: Path, only: list[str] | None = None, turn: float = 0.0, scale: float = 1.0) -> dict:
+    """`turn` and `scale`: read each photo turned by that many degrees on its ground and/or
+    with that share of its pixels on each side (photo_variants.py), in memory."""
     from mnist_cnn.reading.images import load_image
     from mnist_cnn.reading.reader import read_image
+
+    from .photo_variants import variant
 
     truth = json.loads((folder / "truth.json").read_text())
     names = sorted(truth) if not only else [n for n in sorted(truth) if n in only]
@@ -85,8 +90,9 @@ def run(classifier, folder: Path, only: list[str] | None = None) -> dict:
     wrong_conf: list[float] = []
     for name in names:
         expected = truth[name]["digits"]
+        image = variant(load_image(folder / name), turn, scale)
         start = time.perf_counter()
-        reading = read_image(classifier, load_image(folder / name))
+        reading = read_image(classifier, image)
         elapsed = time.perf_counter() - start
         seconds += elapsed
         got = reading.text
@@ -137,7 +143,14 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", default=None, help="read only these file names")
     parser.add_argument("--name", default=None, help="results file: benchmarks/results/NAME.json")
     parser.add_argument("--quiet", action="store_true", help="no per-image table")
+    parser.add_argument("--turn", type=float, default=0.0, metavar="DEGREES",
+                        help="read each photo turned this far anticlockwise on its ground (in memory)")
+    parser.add_argument("--scale", type=float, default=1.0, metavar="FACTOR",
+                        help="read each photo with this share of its pixels on each side (in memory)")
     args = parser.parse_args(argv)
+    if not 0.05 <= args.scale <= 4.0:
+        print(f"Error: --scale {args.scale}: choose a factor from 0.05 to 4", file=sys.stderr)
+        return 1
     folder = Path(args.folder)
     if not (folder / "truth.json").is_file():
         print(f"Error: {folder}: no truth.json there", file=sys.stderr)
@@ -147,9 +160,9 @@ def main(argv=None) -> int:
 
     classifier, path = load_model(args.model, args.framework, args.runs_dir)
     framework = getattr(classifier, "framework", "model")
-    result = run(classifier, folder, args.only)
+    result = run(classifier, folder, args.only, args.turn, args.scale)
     argv_used = sys.argv[1:] if argv is None else list(argv)
-    result.update(model=str(path), framework=framework, folder=str(folder),
+    result.update(model=str(path), framework=framework, folder=str(folder), turn=args.turn, scale=args.scale,
                   command="python -m benchmarks.real_photos " + " ".join(argv_used))
     if not args.quiet:
         print_table(result)

@@ -1,0 +1,50 @@
+"""The same photo taken otherwise: turned on its ground, or with fewer pixels.
+
+The real photos are few; a reading that holds only for the angle and the resolution at which
+each was taken would not hold for the next user's photo. `benchmarks.real_photos --turn DEG
+--scale F` reads every photo changed this way (in memory: nothing is written), which asks the
+questions a held-out set of photos would ask: is a page read at any angle within 45 degrees,
+at half the pixels?
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def border_colour(image: np.ndarray) -> tuple[float, ...]:
+    """The median colour of the picture's outermost pixels: the ground it lies on, or the paper."""
+    edge = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    return tuple(float(v) for v in np.atleast_1d(np.median(edge.reshape(len(edge), -1), axis=0)))
+
+
+def turned(image: np.ndarray, degrees: float) -> np.ndarray:
+    """`image` turned `degrees` anticlockwise on a canvas that holds all of it, the uncovered
+    corners in its border's colour (as if the same page had been photographed at an angle on
+    the same ground)."""
+    if degrees % 360 == 0:
+        return image
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
+    matrix[0, 2] += new_w / 2 - w / 2
+    matrix[1, 2] += new_h / 2 - h / 2
+    return cv2.warpAffine(image, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=border_colour(image))
+
+
+def scaled(image: np.ndarray, factor: float) -> np.ndarray:
+    """`image` with `factor` times the pixels on each side (area-averaged, as a camera with fewer
+    pixels would see it)."""
+    if factor == 1.0:
+        return image
+    h, w = image.shape[:2]
+    size = (max(1, int(round(w * factor))), max(1, int(round(h * factor))))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
+
+
+def variant(image: np.ndarray, degrees: float = 0.0, factor: float = 1.0) -> np.ndarray:
+    """Scaled first, then turned."""
+    return turned(scaled(image, factor), degrees)
