@@ -96,6 +96,23 @@ def hugs_edge(blob: Blob, width: int, height: int) -> bool:
     return along_side or along_top
 
 
+# Boxes that overlap are merged only into a blob no taller than this many usual heights.
+CHAIN = 3.0
+
+
+def usual_height(heights: list[int], near: float) -> float:
+    """The usual height of a digit among blobs of these `heights`: the median of those at least
+    `near` times the tallest. The tallest is taken as the tenth of them that are tallest (the
+    tallest itself among under 20): a strip of desk or the shade along a sheet's edge, one tall
+    blob among a page of digits, must not make every digit look like a speck (measured: a page
+    of 120 digits turned 12 degrees on a wooden desk was read as one digit)."""
+    if not heights:
+        return 0.0
+    ranked = sorted(heights, reverse=True)
+    tallest = ranked[len(ranked) // 10 - 1] if len(ranked) >= 20 else ranked[0]
+    return float(np.median([h for h in ranked if h >= near * tallest]))
+
+
 def merge_pieces(blobs: list[Blob]) -> list[Blob]:
     """Merge the pieces of one digit stacked one above the other (a 5's bar, a broken 8), or
     whose boxes overlap a lot (the two halves of a 0 that a ruled line cut).
@@ -105,8 +122,11 @@ def merge_pieces(blobs: list[Blob]) -> list[Blob]:
     taller piece allows, or than the usual height of the blobs around (two halves of a 5).
     """
     blobs = sorted(blobs, key=lambda b: -b.area)
-    tallest = max((b.h for b in blobs), default=0)
-    usual = float(np.median([b.h for b in blobs if b.h >= 0.5 * tallest])) if blobs else 0.0
+    usual = usual_height([b.h for b in blobs], 0.5)
+    # Stacked pieces may chain into a long strip (the shade along a sheet's edge, cut up by
+    # the line search; a long strip is then left out as a line). Its box, on a page held at an
+    # angle, covers the digits beside it: boxes that overlap are merged only into something no
+    # taller than CHAIN times the usual height (a 7's tail reaching the next line is about twice).
     changed = True
     while changed:
         changed = False
@@ -124,7 +144,7 @@ def merge_pieces(blobs: list[Blob]) -> list[Blob]:
                 # Boxes that overlap a lot: the halves of a 0 or an 8 that a ruled line cut.
                 shared = max(0, overlap) * max(0, -gap)
                 nested = (shared >= 0.3 * min(a.w * a.h, b.w * b.h) and merged.w <= 1.3 * merged.h
-                          and merged.h <= 1.25 * max(tall, usual))
+                          and merged.h <= 1.25 * max(tall, usual) and merged.h <= CHAIN * usual)
                 if stacked or nested:
                     blobs[i] = merged
                     del blobs[j]
@@ -142,18 +162,22 @@ def attach_fragments(blobs: list[Blob]) -> list[Blob]:
     it touches or almost touches, as long as the result is still shaped like one digit.
     """
     result: list[Blob] = []
+    # Each digit as it was before fragments joined it: what it may still take is judged against
+    # that, so a digit does not grow by a fragment at a time into its neighbours.
+    cores: list[Blob] = []
     for blob in sorted(blobs, key=lambda b: -b.area):
         best, best_gap = None, None
-        for k, big in enumerate(result):
-            if blob.area > 0.4 * big.area or blob.h > 0.6 * big.h:
+        for k, (big, core) in enumerate(zip(result, cores)):
+            if blob.area > 0.4 * core.area or blob.h > 0.6 * core.h:
                 continue
-            gap = max(big.x - blob.x1, blob.x - big.x1, big.y - blob.y1, blob.y - big.y1, 0)
+            gap = max(core.x - blob.x1, blob.x - core.x1, core.y - blob.y1, blob.y - core.y1, 0)
             merged = big.merged(blob)
-            if gap <= 0.08 * big.h and merged.w <= 1.5 * merged.h and merged.h <= 1.3 * big.h \
+            if gap <= 0.08 * core.h and merged.w <= 1.5 * merged.h and merged.h <= 1.3 * core.h \
                     and (best_gap is None or gap < best_gap):
                 best, best_gap = k, gap
         if best is None:
             result.append(blob)
+            cores.append(blob)
         else:
             result[best] = result[best].merged(blob)
     return result
@@ -275,8 +299,7 @@ def find_candidates(ink: InkMap, whole_picture: bool = False) -> list[Candidate]
     # Much smaller than the usual digit here: a speck or a stray mark. "Usual" is the median
     # height of the blobs not far below the tallest, so a few long-tailed 7s and 9s do not
     # make a small 0 beside them look like a speck (measured on the real photos).
-    tallest = max(b.h for b in blobs)
-    usual = float(np.median([b.h for b in blobs if b.h >= 0.3 * tallest]))
+    usual = usual_height([b.h for b in blobs], 0.3)
     # A small loop is a 0 or an o written small beside tall digits, not a speck (measured on the
     # real photos: 0s a third of their row's height lost).
     blobs = [b for b in blobs if b.h >= 0.4 * usual
