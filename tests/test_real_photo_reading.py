@@ -307,3 +307,27 @@ def test_a_broad_patch_of_shade_is_not_read_as_digits():
     cv2.ellipse(page, (400, 340), (150, 40), 0, 0, 360, 60, -1)
     reading = read_image(_EveryBlobIsASureZero(), page)
     assert [d.box[0] + d.box[2] // 2 for d in reading.digits] == pytest.approx([x for x, _ in rings], abs=4)
+
+
+def _white_page_on_a_grey_desk() -> np.ndarray:
+    rng = np.random.default_rng(3)
+    desk = np.clip(rng.normal(110, 4, (600, 800)), 0, 255).astype(np.uint8)
+    page = np.zeros_like(desk)
+    cv2.fillPoly(page, [cv2.boxPoints(((400, 300), (300, 220), 20)).astype(np.int32)], 1)
+    desk[page > 0] = 228
+    _rings(desk, [(340, 300), (400, 300), (460, 300)], 40)
+    return desk
+
+
+def test_a_white_page_on_a_grey_desk_is_not_read_as_light_ink():
+    """The bright page deviates lighter from the grey desk than its writing does darker, as
+    chalk on a board would, but not surely so: the page is read both ways and the reading of
+    dark ink on light paper, which finds the digits, is kept."""
+    from mnist_cnn.reading.ink import LIGHT_INK, SURELY_LIGHT, light_evidence
+    from mnist_cnn.reading.reader import read_image
+
+    picture = _white_page_on_a_grey_desk()
+    assert LIGHT_INK < light_evidence(picture) <= SURELY_LIGHT
+    reading = read_image(_EveryBlobIsASureZero(), picture)
+    assert reading.polarity == "dark-on-light"
+    assert [d.box[0] + d.box[2] // 2 for d in reading.digits] == pytest.approx([340, 400, 460], abs=4)

@@ -14,7 +14,8 @@ from typing import Optional
 import numpy as np
 
 from ..backends import Classifier
-from .digits import Box, extract_digits
+from .digits import Box, clip_roi, extract_digits
+from .ink import DARK_ON_LIGHT, LIGHT_ON_DARK
 from .hypotheses import predict_views
 
 
@@ -187,6 +188,31 @@ def _moved(reading: Reading, fn) -> Reading:
 def _read(classifier: Classifier, image: np.ndarray, roi: Optional[Box], polarity: str,
           max_side: Optional[int], sheet: bool = True, whole_picture: Optional[bool] = None,
           desk: bool = True) -> Reading:
+    reading = _read_as(classifier, image, roi, polarity, max_side, sheet, whole_picture, desk)
+    if polarity == "auto" and sheet and reading.polarity == LIGHT_ON_DARK and _light_is_doubtful(image, roi):
+        # Light ink, but not surely (ink.SURELY_LIGHT): a white page on a grey desk looks so too.
+        # The page read as dark ink on light paper replaces it when the model reads it better.
+        from .orientation import page_score
+
+        dark = _read_as(classifier, image, roi, DARK_ON_LIGHT, max_side, sheet, whole_picture, desk)
+        if page_score(_confidences(dark)) > page_score(_confidences(reading)):
+            return dark
+    return reading
+
+
+def _light_is_doubtful(image: np.ndarray, roi: Optional[Box]) -> bool:
+    from .ink import SURELY_LIGHT, light_evidence, to_grey
+
+    grey = to_grey(image)
+    if roi is not None:
+        x, y, w, h = clip_roi(roi, grey.shape)
+        grey = grey[y:y + h, x:x + w]
+    return light_evidence(grey) <= SURELY_LIGHT
+
+
+def _read_as(classifier: Classifier, image: np.ndarray, roi: Optional[Box], polarity: str,
+             max_side: Optional[int], sheet: bool = True, whole_picture: Optional[bool] = None,
+             desk: bool = True) -> Reading:
     extraction = extract_digits(image, roi=roi, polarity=polarity, classify=classifier.predict_proba,
                                 max_side=max_side, sheet=sheet, whole_picture=whole_picture, desk=desk)
     probabilities = predict_views(classifier.predict_proba, [d.views for d in extraction.digits])
