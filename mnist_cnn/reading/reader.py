@@ -15,8 +15,8 @@ import numpy as np
 
 from ..backends import Classifier
 from .digits import Box, clip_roi, extract_digits
-from .ink import DARK_ON_LIGHT, LIGHT_ON_DARK
 from .hypotheses import predict_views
+from .ink import DARK_ON_LIGHT, LIGHT_ON_DARK, SURELY_LIGHT, light_evidence, to_grey
 
 
 # A digit read with less confidence than this is marked unsure: "?" after it in the printed
@@ -139,7 +139,6 @@ def _prepare(image: np.ndarray, polarity: str, max_side: Optional[int], desk: bo
     import cv2
 
     from .digits import MAX_SIDE
-    from .ink import LIGHT_ON_DARK, to_grey
     from .paper import frame_sheet
 
     grey = to_grey(image)
@@ -201,8 +200,6 @@ def _read(classifier: Classifier, image: np.ndarray, roi: Optional[Box], polarit
 
 
 def _light_is_doubtful(image: np.ndarray, roi: Optional[Box]) -> bool:
-    from .ink import SURELY_LIGHT, light_evidence, to_grey
-
     grey = to_grey(image)
     if roi is not None:
         x, y, w, h = clip_roi(roi, grey.shape)
