@@ -25,13 +25,11 @@ def turned(image: np.ndarray, degrees: float) -> np.ndarray:
     the same ground)."""
     if degrees % 360 == 0:
         return image
-    h, w = image.shape[:2]
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    new_w, new_h = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
-    matrix[0, 2] += new_w / 2 - w / 2
-    matrix[1, 2] += new_h / 2 - h / 2
-    return cv2.warpAffine(image, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR,
+    # the same turn and canvas as the reader's own levelling (orientation.turning)
+    from mnist_cnn.reading.orientation import turning
+
+    matrix, size = turning(image.shape, degrees)
+    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=border_colour(image))
 
 
