@@ -23,6 +23,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from .grid_lines import frame_angle
 from .hypotheses import Classify, Rendered, choose_reading, merge_broken
 from .ink import LIGHT_ON_DARK, InkMap, ink_map, to_grey
 from .paper import isolate_sheet
@@ -204,7 +205,8 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
 def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str = "auto",
                    classify: Optional[Classify] = None, pens: tuple[float, ...] = PENS,
                    max_side: Optional[int] = None, sheet: bool = True,
-                   whole_picture: Optional[bool] = None, desk: bool = True) -> Extraction:
+                   whole_picture: Optional[bool] = None, desk: bool = True,
+                   page: Optional[tuple[int, int]] = None) -> Extraction:
     """Find the handwritten digits in `image` (or in its `roi`) and return them MNIST-style.
 
     `image` is grey, BGR or BGRA uint8 of any size; boxes are in its coordinates. `classify`
@@ -214,7 +216,12 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
     an empty list. `whole_picture` (default: no `roi`) says that `image` is a whole photo, not
     a region the user chose: thin bands along its edge are then not digits. `sheet` is off for
     live frames (no sheet, no slanted lines: speed); with `desk` off a bright sheet on a darker
-    ground is not cut out either (reader.py reads such a picture both ways).
+    ground is not cut out either (reader.py reads such a picture both ways). `page` is the
+    shape of the page when `image` is a larger canvas holding it turned (orientation.level):
+    the smallest digit is judged against the page, not the canvas, so that levelling does not
+    make small writing specks. (Reading the canvas at the page's scale as well, `max_side`
+    growing with it, measured worse on the real photos turned 30 degrees: 71.4% against 73.0%,
+    and one digit fewer as taken.)
     """
     if whole_picture is None:
         whole_picture = roi is None
@@ -235,9 +242,15 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
                           interpolation=cv2.INTER_AREA)
 
     ink = ink_map(grey, polarity, steep=sheet)  # live frames (no sheet) skip the slanted lines
+    if sheet:  # a grid turned with its page, whole before row_seams cuts it (for levelling)
+        ink.frame = frame_angle(ink.labels, ink.stats, ink.seeded)
+    least = smallest_digit(grey.shape)
+    if page is not None:  # judged against the page, not the canvas round it
+        least = min(least, smallest_digit((min(page) * scale, min(page) * scale)))
     # Rows that touch are cut apart first (the same smallest digit as find_candidates).
-    ink = split_touching_rows(ink, smallest_digit(grey.shape))
-    candidates: list[Candidate] = drop_other_pens(ink, find_candidates(ink, whole_picture=whole_picture and sheet))
+    ink = split_touching_rows(ink, least)
+    candidates: list[Candidate] = drop_other_pens(ink, find_candidates(ink, whole_picture=whole_picture and sheet,
+                                                                      min_side=least))
     taken = {label for c in candidates for label in c.whole.labels}
     found: list[tuple[Blob, list[np.ndarray], bool]] = []  # (box, 28x28 views, cut from a wider blob)
     for cand in candidates:

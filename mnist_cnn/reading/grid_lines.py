@@ -146,3 +146,43 @@ def remove_grid(mask: np.ndarray) -> np.ndarray:
     across, _ = _lines(mask, max(9, int(SHORT_LENGTH * w)), True)
     down, _ = _lines(mask, max(9, int(SHORT_LENGTH * h)), False)
     return mask & (1 - cv2.dilate(across | down, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))))
+
+
+# A grid or a row of boxes is one piece of ink closing round at least this many cells; a digit
+# closes round two at most (an 8).
+MIN_CELLS = 3
+# ... and it is large: at least this share of the picture's width or height.
+FRAME_SHARE = 0.4
+
+
+def frame_angle(labels: np.ndarray, stats: np.ndarray, seeded: np.ndarray) -> float | None:
+    """The angle (degrees, as orientation.text_angle measures rows) of a grid or a row of boxes
+    left whole in the ink map, or None when there is none.
+
+    Turned with its page, a grid's lines are neither level nor upright, so neither remove_grid
+    nor the ruled-line searches take them (a hand-drawn sudoku's lines are not straight enough
+    for steep_lines.py), and the grid with every digit it touches is one piece of ink: the page
+    read as one digit, or none (measured on the real photos turned 12 degrees: a sudoku and a
+    row of form boxes, 34 digits, none read). Its outline gives the page's angle; read level,
+    the grid is erased as on a level page.
+    """
+    h, w = labels.shape
+    if len(stats) < 2:
+        return None
+    boxes = stats[1:, 2].astype(np.int64) * stats[1:, 3] * seeded[1:]
+    i = 1 + int(np.argmax(boxes))
+    x, y, bw, bh = (int(v) for v in stats[i, :4])
+    if not seeded[i] or (bw < FRAME_SHARE * w and bh < FRAME_SHARE * h):
+        return None
+    piece = (labels[y:y + bh, x:x + bw] == i).astype(np.uint8)
+    contours, hierarchy = cv2.findContours(piece, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    # Holes are the contours with a parent; a cell is a hole of some size, not a gap in a stroke.
+    smallest = 0.0005 * bw * bh
+    cells = sum(1 for c, link in zip(contours, hierarchy[0]) if link[3] >= 0 and cv2.contourArea(c) >= smallest)
+    if cells < MIN_CELLS:
+        return None
+    corners = cv2.boxPoints(cv2.minAreaRect(np.concatenate([c for c, link in zip(contours, hierarchy[0])
+                                                            if link[3] < 0])))
+    dx, dy = corners[1] - corners[0]
+    angle = float(np.degrees(np.arctan2(dy, dx)))
+    return (angle + 45.0) % 90.0 - 45.0  # the edge nearest to level, whichever side it is

@@ -297,6 +297,7 @@ class InkMap:
     low: float            # the faint-ink threshold (the mask's edge)
     polarity: str
     slant: float | None = None  # the angle of ruled lines found at a slant (steep_lines.py)
+    frame: float | None = None  # the angle of a grid or row of boxes left whole (grid_lines.py)
 
     @property
     def mask(self) -> np.ndarray:

@@ -260,13 +260,14 @@ def _digit_sized(blobs: list[Blob], min_side: float) -> list[Blob]:
             or (b.h >= 0.7 * min_side and 1.3 * min_side <= b.w <= 2.2 * b.h)]
 
 
-def find_candidates(ink: InkMap, whole_picture: bool = False) -> list[Candidate]:
+def find_candidates(ink: InkMap, whole_picture: bool = False, min_side: float | None = None) -> list[Candidate]:
     """Digit-sized groups of clear ink, specks and lines left out.
 
     With `whole_picture` (a photo read whole, not a region the user chose), thin bands along
     its edge are left out too: a digit cut by the photo's edge is not readable, and in the real
     photos such bands were the edges of pages and books, read as 1s. In a region the user drew,
-    a 1 may stand against the edge.
+    a 1 may stand against the edge. `min_side` is the smallest digit (default: smallest_digit of
+    the ink map's picture).
     """
     h, w = ink.labels.shape
     blobs = [Blob(int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), [i])
@@ -274,7 +275,7 @@ def find_candidates(ink: InkMap, whole_picture: bool = False) -> list[Candidate]
     blobs = [b for b in blobs if not is_line_like(b, w, h)]
     if whole_picture:
         blobs = [b for b in blobs if not hugs_edge(b, w, h)]
-    min_side = smallest_digit((h, w))
+    min_side = smallest_digit((h, w)) if min_side is None else min_side
     sized = _digit_sized(blobs, min_side)
     # Small writing photographed whole (digits 4 mm tall on a page filling a 12 MP photo are
     # 1.8% of its width) is partly under that size: when what was found is itself small,
