@@ -98,6 +98,7 @@ def hugs_edge(blob: Blob, width: int, height: int) -> bool:
 
 # Boxes that overlap are merged only into a blob no taller than this many usual heights.
 CHAIN = 3.0
+NARROW = 0.25
 
 
 def usual_height(heights: list[int], near: float) -> float:
@@ -138,7 +139,7 @@ def merge_pieces(blobs: list[Blob]) -> list[Blob]:
                 tall = max(a.h, b.h)
                 small, big = (b, a) if b.area <= a.area else (a, b)
                 merged = a.merged(b)
-                stacked = (overlap >= 0.5 * min(a.w, b.w) and gap <= 0.2 * tall
+                stacked = (overlap >= 0.5 * min(a.w, b.w) and overlap >= NARROW * max(a.w, b.w) and gap <= 0.2 * tall
                            and max(small.w, small.h) >= 0.2 * big.h
                            and merged.h <= max(1.6 * tall, 1.25 * usual))
                 # Boxes that overlap a lot: the halves of a 0 or an 8 that a ruled line cut.
