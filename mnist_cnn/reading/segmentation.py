@@ -98,6 +98,11 @@ def hugs_edge(blob: Blob, width: int, height: int) -> bool:
 
 # Boxes that overlap are merged only into a blob no taller than this many usual heights.
 CHAIN = 3.0
+# A piece standing clear above or below another joins it only if their columns overlap by at
+# least this share of the wider one: a 5's bar over its body does, a digit standing on a broad
+# band of shade does not (measured on the real photos turned 30 degrees: such a band took the
+# digits above it one by one, and half a page of 120 digits became one "digit"). Pieces whose
+# boxes interleave (a page's white mass cut into bands, read as light ink) still join.
 NARROW = 0.25
 
 
@@ -139,7 +144,9 @@ def merge_pieces(blobs: list[Blob]) -> list[Blob]:
                 tall = max(a.h, b.h)
                 small, big = (b, a) if b.area <= a.area else (a, b)
                 merged = a.merged(b)
-                stacked = (overlap >= 0.5 * min(a.w, b.w) and overlap >= NARROW * max(a.w, b.w) and gap <= 0.2 * tall
+                clear_of = gap >= 0  # one stands wholly above the other
+                stacked = (overlap >= 0.5 * min(a.w, b.w) and gap <= 0.2 * tall
+                           and (overlap >= NARROW * max(a.w, b.w) or not clear_of)
                            and max(small.w, small.h) >= 0.2 * big.h
                            and merged.h <= max(1.6 * tall, 1.25 * usual))
                 # Boxes that overlap a lot: the halves of a 0 or an 8 that a ruled line cut.
