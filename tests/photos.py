@@ -91,3 +91,13 @@ def iou(a, b) -> float:
     if w <= 0 or h <= 0:
         return 0.0
     return w * h / (a[2] * a[3] + b[2] * b[3] - w * h)
+
+
+class SureOfZero:
+    """A stand-in model: every input is a 0, with certainty, so a page's score counts the
+    digits found (what the tests that use it check is geometry, not the model)."""
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        p = np.zeros((len(images), 10), np.float32)
+        p[:, 0] = 1.0
+        return p

@@ -15,6 +15,8 @@ import numpy as np
 from mnist_cnn.reading.digits import extract_digits
 from mnist_cnn.reading.orientation import level
 
+from .photos import SureOfZero
+
 
 def _page_of_small_sevens(size: int = 16) -> np.ndarray:
     """32 strokes shaped like 7s, `size` pixels tall (1.3% of the page's short side)."""
@@ -37,15 +39,6 @@ def test_small_writing_on_a_levelled_canvas_is_judged_against_its_page():
     assert len(extract_digits(canvas).digits) < 32
 
 
-class _SureOnes:
-    """A stand-in model: every image is a 1 at 90% (what is tested is which polarity is asked)."""
-
-    def predict_proba(self, batch: np.ndarray) -> np.ndarray:
-        out = np.full((len(batch), 10), 0.1 / 9, np.float32)
-        out[:, 1] = 0.9
-        return out
-
-
 def test_the_ink_polarity_is_decided_once_on_the_page_as_given(monkeypatch):
     from mnist_cnn.reading import reader
 
@@ -63,7 +56,7 @@ def test_the_ink_polarity_is_decided_once_on_the_page_as_given(monkeypatch):
         return reading
 
     monkeypatch.setattr(reader, "_read", spy)
-    reader.read_image(_SureOnes(), turned)
+    reader.read_image(SureOfZero(), turned)
     # The page as given decides; its levelled and turned copies are read with that polarity.
     assert len(asked) >= 2 and asked[0] == "auto"
     assert asked[1:] == [got[0]] * (len(asked) - 1)

@@ -13,6 +13,8 @@ import numpy as np
 from mnist_cnn.reading.digits import extract_digits
 from mnist_cnn.reading.ink import _drop_line_ghosts, remove_lines
 
+from .photos import SureOfZero
+
 
 def _column_of_ones(mask: np.ndarray, x: int, jitter: int, seed: int = 0) -> None:
     """Thin-pen 1s, one per row, standing in a loose column (each a little slanted)."""
@@ -87,21 +89,12 @@ def test_in_a_region_the_user_chose_a_stroke_against_its_edge_is_kept():
     assert [d.box[0] < 10 for d in found.digits] == [True, False, False, False]
 
 
-class _SureOfZero:
-    """A stand-in model: every input is a 0, with certainty (the rule under test is geometry)."""
-
-    def predict_proba(self, images: np.ndarray) -> np.ndarray:
-        p = np.zeros((len(images), 10), np.float32)
-        p[:, 0] = 1.0
-        return p
-
-
 def test_predict_keeps_the_edge_stroke_only_inside_a_region():
     from mnist_cnn.reading.reader import read_image
 
     page = _page_with_an_edge()
-    assert len(read_image(_SureOfZero(), page).digits) == 3
-    assert len(read_image(_SureOfZero(), page, roi=(0, 0, 640, 480)).digits) == 4
+    assert len(read_image(SureOfZero(), page).digits) == 3
+    assert len(read_image(SureOfZero(), page, roi=(0, 0, 640, 480)).digits) == 4
 
 
 def _rings_and_a_stroke(stroke_width: int, rings: tuple[int, ...] = (150, 250, 350)) -> np.ndarray:

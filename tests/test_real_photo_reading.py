@@ -17,7 +17,7 @@ from mnist_cnn.reading.orientation import level, page_score, text_angle, turn, u
 from mnist_cnn.reading.paper import sheet_mask
 from mnist_cnn.reading.reader import UNSURE_BELOW, Reading, ReadDigit
 
-from .photos import clear_digits, compose
+from .photos import SureOfZero, clear_digits, compose
 
 REAL_PHOTOS = Path(__file__).resolve().parents[1].parent / "shared" / "realphotos"
 
@@ -235,15 +235,6 @@ def test_large_digits_are_not_a_grid():
     assert (remove_grid(mask) == mask).all()
 
 
-class _EveryBlobIsASureZero:
-    """A stand-in model: every input is a 0, with certainty, so the page score counts digits."""
-
-    def predict_proba(self, images: np.ndarray) -> np.ndarray:
-        p = np.zeros((len(images), 10), np.float32)
-        p[:, 0] = 1.0
-        return p
-
-
 def _rings(picture: np.ndarray, centres, ink: int) -> None:
     for centre in centres:
         cv2.ellipse(picture, centre, (16, 24), 0, 0, 360, ink, 5)
@@ -259,7 +250,7 @@ def test_digits_in_a_hard_shadow_are_read_with_those_in_the_light():
     _rings(page, lit, 60)
     assert sheet_mask(page) is not None  # the lit half alone looks like a sheet on a desk
 
-    reading = read_image(_EveryBlobIsASureZero(), page)
+    reading = read_image(SureOfZero(), page)
 
     assert sorted(d.box[0] + d.box[2] // 2 for d in reading.digits) == pytest.approx(
         sorted(x for x, _ in shaded + lit), abs=4)
@@ -270,7 +261,7 @@ def test_a_note_on_a_desk_is_still_read_alone():
 
     desk = _desk_with_note()
     _rings(desk, [(330, 300), (400, 300), (470, 300)], 40)
-    reading = read_image(_EveryBlobIsASureZero(), desk)
+    reading = read_image(SureOfZero(), desk)
     assert [d.box[0] + d.box[2] // 2 for d in reading.digits] == pytest.approx([330, 400, 470], abs=4)
 
 
@@ -305,7 +296,7 @@ def test_a_broad_patch_of_shade_is_not_read_as_digits():
     _rings(page, rings, 40)
     # The darkest band of a shadow: as dark as ink, as tall as a digit, but no pen draws it.
     cv2.ellipse(page, (400, 340), (150, 40), 0, 0, 360, 60, -1)
-    reading = read_image(_EveryBlobIsASureZero(), page)
+    reading = read_image(SureOfZero(), page)
     assert [d.box[0] + d.box[2] // 2 for d in reading.digits] == pytest.approx([x for x, _ in rings], abs=4)
 
 
@@ -328,6 +319,6 @@ def test_a_white_page_on_a_grey_desk_is_not_read_as_light_ink():
 
     picture = _white_page_on_a_grey_desk()
     assert LIGHT_INK < light_evidence(picture) <= SURELY_LIGHT
-    reading = read_image(_EveryBlobIsASureZero(), picture)
+    reading = read_image(SureOfZero(), picture)
     assert reading.polarity == "dark-on-light"
     assert [d.box[0] + d.box[2] // 2 for d in reading.digits] == pytest.approx([340, 400, 460], abs=4)
