@@ -106,6 +106,66 @@ CHAIN = 3.0
 NARROW = 0.25
 
 
+# A thin line broken into pieces (the dark rim along a page's edge on a desk, its contrast
+# varying along it) is a chain of thin strokes end to end, each passing for a 1: at least this
+# many pieces, each at most THIN as wide as tall, a gap under END_TO_END of their height between
+# one and the next, and their middles in line. Handwritten 1s one per line stand further apart.
+DASHES = 4
+THIN = 0.35
+END_TO_END = 0.25
+
+
+def in_dashed_lines(blobs: list["Blob"]) -> set[int]:
+    """Indices of the blobs that are the pieces of one broken upright line (see DASHES)."""
+    thin = [k for k, b in enumerate(blobs) if b.w <= THIN * b.h]
+    below: dict[int, int] = {}
+    for i in thin:
+        a = blobs[i]
+        best = None
+        for j in thin:
+            b = blobs[j]
+            if j == i or b.y <= a.y:
+                continue
+            short = min(a.h, b.h)
+            gap = b.y - a.y1
+            in_line = abs((a.x + a.x1) - (b.x + b.x1)) / 2 <= 0.5 * short
+            if -0.2 * short <= gap <= END_TO_END * short and in_line and (best is None or b.y < blobs[best].y):
+                best = j
+        if best is not None:
+            below[i] = best
+    above = {j: i for i, j in below.items()}
+    dashed: set[int] = set()
+    for start in below:
+        if start in above:
+            continue  # not the top of a chain
+        chain = [start]
+        while chain[-1] in below and below[chain[-1]] not in chain:
+            chain.append(below[chain[-1]])
+        if len(chain) >= DASHES:
+            dashed.update(chain)
+    return dashed
+
+
+# A thin stroke this many times as tall as any other blob, among a page of digits too few for
+# usual_height's tenth (at least LONE_AMONG others, most shaped like digits), is a line: the
+# rim of a page's edge whose pieces joined. As the tallest it made every digit a speck (six
+# digits beside such a line, five digits tall, were all dropped). Among fewer blobs, or among
+# thin strokes, it is left to measure by: beside a single 9 are its crumbs, and a ruled page
+# read a quarter turn round has its lines' pieces upright (measured on the wider camera-like
+# set: both read as strings of digits then).
+LONE = 3.0
+LONE_AMONG = 6
+
+
+def _lone_line(blobs: list["Blob"]) -> "Blob | None":
+    """The one thin blob standing far taller than the rest of a page of digits (see LONE)."""
+    if not LONE_AMONG < len(blobs) < 20:
+        return None
+    first, second = sorted(blobs, key=lambda b: -b.h)[:2]
+    broad = sum(b.w > THIN * b.h for b in blobs) >= 0.5 * len(blobs)
+    return first if broad and first.w <= THIN * first.h and first.h > LONE * second.h else None
+
+
 def usual_height(heights: list[int], near: float) -> float:
     """The usual height of a digit among blobs of these `heights`: the median of those at least
     `near` times the tallest. The tallest is taken as the tenth of them that are tallest (the
@@ -308,13 +368,17 @@ def find_candidates(ink: InkMap, whole_picture: bool = False, min_side: float | 
     # Much smaller than the usual digit here: a speck or a stray mark. "Usual" is the median
     # height of the blobs not far below the tallest, so a few long-tailed 7s and 9s do not
     # make a small 0 beside them look like a speck (measured on the real photos).
-    usual = usual_height([b.h for b in blobs], 0.3)
+    line = _lone_line(blobs)
+    usual = usual_height([b.h for b in blobs if b is not line], 0.3)
     # A small loop is a 0 or an o written small beside tall digits, not a speck (measured on the
     # real photos: 0s a third of their row's height lost).
     blobs = [b for b in blobs if b.h >= 0.4 * usual
              or (b.h >= 0.25 * usual and encloses_paper(own_ink(ink, b)))]
+    # ... and a thin stroke LONE times the usual height is a line (a 7's tail is about twice).
+    blobs = [b for b in blobs if not (b.h > LONE * usual and b.w <= THIN * b.h)]
+    dashed = in_dashed_lines(blobs)
     mask = ink.mask
-    return [candidate(b, mask) for b in blobs]
+    return [candidate(b, mask) for k, b in enumerate(blobs) if k not in dashed]
 
 
 def faint_parts(ink: InkMap, blob: Blob, taken: set[int]) -> list[int]:

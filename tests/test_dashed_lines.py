@@ -1,0 +1,65 @@
+"""A thin line broken into pieces is not a column of 1s.
+
+The dark rim along a page's edge, on a page photographed at an angle on a desk and levelled,
+stands upright beside the writing; its contrast varies along it, so the ink search finds it in
+pieces end to end, each as tall as a digit and as thin as a 1 (measured on the real photos
+turned 12 degrees: a scanned page of 25 digits read with 19 extra 1s down its two edges).
+Synthetic pages, no model.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from mnist_cnn.reading.digits import extract_digits
+from mnist_cnn.reading.segmentation import Blob, in_dashed_lines
+
+H, W = 480, 640
+
+
+def _page_with_rings(columns: int = 6) -> np.ndarray:
+    page = np.full((H, W), 225, np.uint8)
+    for c in range(columns):
+        cv2.ellipse(page, (120 + 70 * c, 200), (11, 17), 0, 0, 360, 30, 3)
+    return page
+
+
+def test_a_line_in_pieces_beside_a_row_is_left_out():
+    page = _page_with_rings()
+    assert len(extract_digits(page).digits) == 6
+    for k in range(5):  # five dashes 36 pixels tall, 4 apart, down the page's left side
+        cv2.line(page, (50, 60 + 40 * k), (53, 93 + 40 * k), 40, 3)
+    found = extract_digits(page).digits
+    assert len(found) == 6
+    assert all(d.box[0] > 80 for d in found)
+
+
+def test_ones_written_one_per_line_stay_digits():
+    page = _page_with_rings()
+    for k in range(5):  # a column of 1s, a line apart (gaps of half their height)
+        cv2.line(page, (50, 60 + 54 * k), (50, 94 + 54 * k), 30, 3)
+    found = extract_digits(page).digits
+    assert len(found) == 11
+    assert sum(1 for d in found if d.box[0] < 80) == 5
+
+
+def test_the_chain_rule_itself():
+    dashes = [Blob(50 + k, 60 + 38 * k, 4, 34, 130) for k in range(5)]  # leaning a little
+    assert in_dashed_lines(dashes) == set(range(5))
+    assert in_dashed_lines(dashes[:3]) == set()  # three pieces could be 1s written close
+    apart = [Blob(50, 60 + 80 * k, 4, 34, 130) for k in range(5)]
+    assert in_dashed_lines(apart) == set()
+    broad = [Blob(50, 60 + 38 * k, 20, 34, 400) for k in range(5)]  # digits, not strokes
+    assert in_dashed_lines(broad) == set()
+
+
+def test_a_line_whose_pieces_joined_does_not_make_the_digits_specks():
+    """Pieces close enough join into one thin blob five digits tall: among few blobs it was the
+    tallest, every digit looked a speck beside it, and the page read as one "1"."""
+    page = _page_with_rings()
+    for k in range(6):
+        cv2.line(page, (50, 60 + 38 * k), (53, 93 + 38 * k), 40, 3)
+    found = extract_digits(page).digits
+    assert len(found) == 6
+    assert all(d.box[0] > 80 for d in found)
