@@ -44,7 +44,7 @@ CLOSE_TURN = 0.2
 # Two digits are on one line of writing when their centres lie within about this share of
 # the smaller one's height across it (profile_angle), and at most this many digits are compared.
 ROW_SPREAD = 0.25
-MOST_BOXES = 200
+MOST_BOXES = 120
 # The other turns are first tried at this size (long side, pixels).
 QUICK_SIDE = 800
 
@@ -130,9 +130,11 @@ def profile_angle(boxes: list[tuple[int, int, int, int]]) -> float:
     dx, dy = (centres[j] - centres[i]).T
     spread = ROW_SPREAD * np.minimum(heights[i], heights[j])
 
+    dx, dy = (dx / spread).astype(np.float32), (dy / spread).astype(np.float32)
+
     def best_of(degrees: np.ndarray) -> float:
-        theta = np.radians(degrees)[:, None]
-        across = (dy * np.cos(theta) - dx * np.sin(theta)) / spread
+        theta = np.radians(degrees).astype(np.float32)[:, None]
+        across = dy * np.cos(theta) - dx * np.sin(theta)
         return float(degrees[int(np.argmax(np.exp(-0.5 * across ** 2).sum(axis=1)))])
 
     coarse = best_of(np.arange(-90.0, 90.0, 1.0))
