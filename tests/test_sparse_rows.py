@@ -1,10 +1,11 @@
 """Rows of sparse digits held at an angle: their slope is measured from every pair of digits on
 one line, not only from each digit's nearest neighbour.
 
-Two rows of ten digits spaced wider than the rows, the second row's digits half a step along
-(as on the real photo of two 10-digit rows turned 30 degrees, `benchmarks.real_photos --turn
-30`): each digit's nearest neighbour is in the other row, the links measured -3 degrees and the
-page was read unlevelled, 10 of 20 digits right. Boxes and a stand-in reading: no model.
+Two rows of ten digits spaced wider than the rows, the second row's digits half a step along:
+each digit's nearest neighbour is in the other row, and the links measure the slope badly (here
+-3 degrees for 30). On the real photo of two such rows turned 30 degrees (`benchmarks.real_photos
+--turn 30`) they measured 21, and the page was read unlevelled, 10 of its 20 digits right.
+Boxes and a stand-in reading: no model.
 """
 
 from __future__ import annotations
