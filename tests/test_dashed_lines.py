@@ -3,7 +3,8 @@
 The dark rim along a page's edge, on a page photographed at an angle on a desk and levelled,
 stands upright beside the writing; its contrast varies along it, so the ink search finds it in
 pieces end to end, each as tall as a digit and as thin as a 1 (measured on the real photos
-turned 12 degrees: a scanned page of 25 digits read with 19 extra 1s down its two edges).
+turned 12 degrees: a page of 25 digits cropped from a phone photo read with 19 extra 1s
+down its two edges).
 Synthetic pages, no model.
 """
 
