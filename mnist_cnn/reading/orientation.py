@@ -96,14 +96,17 @@ def text_angle(boxes: list[tuple[int, int, int, int]]) -> float:
     doubled = np.array(angles) * 2
     # Lines of digits run left to right: angles near +-90 degrees are links inside a column.
     mean = np.arctan2(np.sin(doubled).mean(), np.cos(doubled).mean()) / 2
-    degrees = float(np.degrees(mean))
-    # Beyond 45 degrees the links run more down than across: rows held that steeply, or a
-    # column leaning; either way levelling by the angle less a quarter turn straightens them.
-    if degrees > 45.0:
-        degrees -= 90.0
-    elif degrees <= -45.0:
-        degrees += 90.0
-    return degrees
+    return _within_45(float(np.degrees(mean)))
+
+
+def _within_45(degrees: float) -> float:
+    """A direction of lines (modulo 180 degrees) as a levelling angle within (-45, 45].
+
+    Beyond 45 degrees the lines run more down than across: rows held that steeply, or a column
+    leaning; either way levelling by the angle less a quarter turn straightens them (and an
+    upright column needs nothing)."""
+    degrees = (degrees + 45.0) % 90.0 - 45.0
+    return 45.0 if degrees == -45.0 else degrees
 
 
 def profile_angle(boxes: list[tuple[int, int, int, int]]) -> float:
@@ -127,10 +130,9 @@ def profile_angle(boxes: list[tuple[int, int, int, int]]) -> float:
     i, j = i[alike], j[alike]
     if len(i) < 2:
         return 0.0
-    dx, dy = (centres[j] - centres[i]).T
+    # each pair's offsets in units of the spread allowed across a line
     spread = ROW_SPREAD * np.minimum(heights[i], heights[j])
-
-    dx, dy = (dx / spread).astype(np.float32), (dy / spread).astype(np.float32)
+    dx, dy = ((centres[j] - centres[i]).T / spread).astype(np.float32)
 
     def best_of(degrees: np.ndarray) -> float:
         theta = np.radians(degrees).astype(np.float32)[:, None]
@@ -138,12 +140,7 @@ def profile_angle(boxes: list[tuple[int, int, int, int]]) -> float:
         return float(degrees[int(np.argmax(np.exp(-0.5 * across ** 2).sum(axis=1)))])
 
     coarse = best_of(np.arange(-90.0, 90.0, 1.0))
-    degrees = best_of(np.arange(coarse - 1.0, coarse + 1.01, 0.1))
-    # Fold into (-45, 45]: beyond 45 degrees the lines run more down than across: rows held that
-    # steeply, or a column leaning; either way levelling by the angle less a quarter turn
-    # straightens them (and an upright column needs nothing).
-    degrees = (degrees + 45.0) % 90.0 - 45.0
-    return 45.0 if degrees == -45.0 else degrees
+    return _within_45(best_of(np.arange(coarse - 1.0, coarse + 1.01, 0.1)))
 
 
 def turn(image: np.ndarray, quarters: int) -> np.ndarray:

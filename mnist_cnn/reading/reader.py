@@ -124,7 +124,8 @@ def read_image(classifier: Classifier, image: np.ndarray, roi: Optional[Box] = N
             page = grey.shape[:2] if max(picture.shape[:2]) > max(grey.shape[:2]) else None
             reading = _read(classifier, picture, None, decided[0] if decided else polarity, max_side,
                             whole_picture=whole, desk=desk, page=page)
-            decided.append(reading.polarity)
+            if not decided:
+                decided.append(reading.polarity)
             return reading
 
         found = read_upright(read, grey, _confidences, _boxes,

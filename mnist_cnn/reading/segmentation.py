@@ -115,7 +115,7 @@ THIN = 0.35
 END_TO_END = 0.25
 
 
-def in_dashed_lines(blobs: list["Blob"]) -> set[int]:
+def in_dashed_lines(blobs: list[Blob]) -> set[int]:
     """Indices of the blobs that are the pieces of one broken upright line (see DASHES)."""
     thin = [k for k, b in enumerate(blobs) if b.w <= THIN * b.h]
     below: dict[int, int] = {}
@@ -157,7 +157,7 @@ LONE = 3.0
 LONE_AMONG = 6
 
 
-def _lone_line(blobs: list["Blob"]) -> "Blob | None":
+def _lone_line(blobs: list[Blob]) -> Blob | None:
     """The one thin blob standing far taller than the rest of a page of digits (see LONE)."""
     if not LONE_AMONG < len(blobs) < 20:
         return None
