@@ -151,6 +151,38 @@ def test_reading_order_follows_a_tilted_line():
     assert [order[i] for i in range(5)] == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0)]
 
 
+def _turned_grid(rows: int, columns: int, step_x: float, step_y: float, degrees: float) -> list:
+    """Boxes 12x20 on a grid of `rows` x `columns`, the whole page turned `degrees` (y down)."""
+    theta = np.radians(degrees)
+    boxes = []
+    for r in range(rows):
+        for c in range(columns):
+            x, y = c * step_x, r * step_y
+            cx, cy = x * np.cos(theta) - y * np.sin(theta), x * np.sin(theta) + y * np.cos(theta)
+            boxes.append((int(round(300 + cx - 6)), int(round(100 + cy - 10)), 12, 20))
+    return boxes
+
+
+@pytest.mark.parametrize("degrees", [12.0, -12.0, 20.0])
+def test_reading_order_follows_sparse_rows_on_a_turned_page(degrees):
+    # Digits three heights apart along their rows, rows 1.6 heights apart (graph paper, a digit
+    # every few squares), the page turned: from one digit to the next the row drifts more than
+    # half a digit's height, so chaining box by box alone breaks every row into pieces.
+    boxes = _turned_grid(3, 5, 60, 32, degrees)
+    order = reading_order(boxes)
+    assert order == [(r, c) for r in range(3) for c in range(5)]
+
+
+def test_reading_order_leaves_level_rows_and_a_column_alone():
+    level = _turned_grid(2, 4, 30, 40, 0.0)
+    assert reading_order(level) == [(r, c) for r in range(2) for c in range(4)]
+    column = _turned_grid(5, 1, 30, 40, 0.0)  # one digit per line
+    assert reading_order(column) == [(r, 0) for r in range(5)]
+    # "65" with "19" beside it and lower (a camera-like frame): two numbers, not one sloping row
+    two_numbers = [(122, 308, 31, 34), (161, 315, 37, 30), (242, 360, 24, 36), (279, 362, 28, 34)]
+    assert reading_order(two_numbers) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
 def test_touching_digits_are_cut_apart_without_a_model(mnist):
     def aspect(i):
         ys, xs = np.nonzero(mnist.test_images[i] > 80)
