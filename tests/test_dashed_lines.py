@@ -64,3 +64,16 @@ def test_a_line_whose_pieces_joined_does_not_make_the_digits_specks():
     found = extract_digits(page).digits
     assert len(found) == 6
     assert all(d.box[0] > 80 for d in found)
+
+
+def test_a_broad_band_of_shade_does_not_make_the_digits_specks():
+    """The same for a broad blob: the shaded corner of a page on a desk, levelled, joined to its
+    edge, stood many digits tall beside ten 7s (measured on the real photos turned 30 degrees:
+    the page read as one "1"). Taken as the tallest digit it made every 7 a speck."""
+    page = _page_with_rings()
+    band = np.zeros((H, W), np.uint8)  # a ragged band of shade, eight digits tall
+    cv2.fillPoly(band, [np.array([[600, 80], [630, 80], [630, 360], [520, 360]], np.int32)], 1)
+    page[(band > 0) & (np.random.default_rng(0).random((H, W)) < 0.5)] = 70
+    found = extract_digits(page).digits
+    assert len(found) == 6
+    assert all(d.box[0] < 500 for d in found)

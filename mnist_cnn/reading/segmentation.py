@@ -147,24 +147,26 @@ def in_dashed_lines(blobs: list[Blob]) -> set[int]:
     return dashed
 
 
-# A thin stroke this many times as tall as any other blob, among a page of digits too few for
-# usual_height's tenth (at least LONE_AMONG others, most shaped like digits), is a line: the
-# rim of a page's edge whose pieces joined. As the tallest it made every digit a speck (six
-# digits beside such a line, five digits tall, were all dropped). Among fewer blobs, or among
-# thin strokes, it is left to measure by: beside a single 9 are its crumbs, and a ruled page
-# read a quarter turn round has its lines' pieces upright (measured on the wider camera-like
-# set: both read as strings of digits then).
+# A blob this many times as tall as any other, among a page of digits too few for usual_height's
+# tenth (at least LONE_AMONG others, most shaped like digits), is not writing: the rim of a
+# page's edge whose pieces joined, or a band of shade down a page's corner. As the tallest it
+# made every digit a speck (six digits beside such a line, five digits tall, were all dropped;
+# a page of ten 7s turned 30 degrees and levelled, beside its shaded corner, read as one "1").
+# It is neither measured by nor read. Among fewer blobs, or among thin strokes, the tallest is
+# left to measure by: beside a single 9 are its crumbs, and a ruled page read a quarter turn
+# round has its lines' pieces upright (measured on the wider camera-like set: both read as
+# strings of digits then).
 LONE = 3.0
 LONE_AMONG = 6
 
 
-def _lone_line(blobs: list[Blob]) -> Blob | None:
-    """The one thin blob standing far taller than the rest of a page of digits (see LONE)."""
+def _lone_tallest(blobs: list[Blob]) -> Blob | None:
+    """The one blob standing far taller than the rest of a page of digits (see LONE)."""
     if not LONE_AMONG < len(blobs) < 20:
         return None
     first, second = sorted(blobs, key=lambda b: -b.h)[:2]
     broad = sum(b.w > THIN * b.h for b in blobs) >= 0.5 * len(blobs)
-    return first if broad and first.w <= THIN * first.h and first.h > LONE * second.h else None
+    return first if broad and first.h > LONE * second.h else None
 
 
 def usual_height(heights: list[int], near: float) -> float:
@@ -369,14 +371,14 @@ def find_candidates(ink: InkMap, whole_picture: bool = False, min_side: float | 
     # Much smaller than the usual digit here: a speck or a stray mark. "Usual" is the median
     # height of the blobs not far below the tallest, so a few long-tailed 7s and 9s do not
     # make a small 0 beside them look like a speck (measured on the real photos).
-    line = _lone_line(blobs)
-    usual = usual_height([b.h for b in blobs if b is not line], 0.3)
+    lone = _lone_tallest(blobs)
+    usual = usual_height([b.h for b in blobs if b is not lone], 0.3)
     # A small loop is a 0 or an o written small beside tall digits, not a speck (measured on the
     # real photos: 0s a third of their row's height lost).
     blobs = [b for b in blobs if b.h >= 0.4 * usual
              or (b.h >= 0.25 * usual and encloses_paper(own_ink(ink, b)))]
     # ... and a thin stroke LONE times the usual height is a line (a 7's tail is about twice).
-    blobs = [b for b in blobs if not (b.h > LONE * usual and b.w <= THIN * b.h)]
+    blobs = [b for b in blobs if not (b.h > LONE * usual and b.w <= THIN * b.h) and b is not lone]
     dashed = in_dashed_lines(blobs)
     mask = ink.mask
     return [candidate(b, mask) for k, b in enumerate(blobs) if k not in dashed]
