@@ -198,6 +198,33 @@ def test_a_narrow_long_7_is_shortened_too():
     assert shorten_tail(seven).shape == (round(TALLEST * 18), 18)
 
 
+def test_a_long_tailed_9_is_also_shown_squashed_further_and_a_1_is_not():
+    """A 9 whose tail is four times its loop's width is shown to the model twice over: squashed
+    to MNIST's tallest, and to SQUASHED, where its loop is larger; the middle view, the one shown
+    to the user, stays MNIST's pen of the first. A 1 is shown once."""
+    from mnist_cnn.reading.digits import SQUASHED, TALLEST
+    from mnist_cnn.reading.strokes import PENS
+
+    page = np.full((400, 300), 230, np.uint8)
+    cv2.circle(page, (100, 100), 20, 20, 5)
+    cv2.line(page, (118, 100), (114, 280), 20, 5)
+    cv2.line(page, (220, 80), (220, 280), 20, 5)
+
+    nine, one = extract_digits(page).digits
+
+    assert len(nine.views) == 2 * len(PENS) and len(one.views) == len(PENS)
+    assert SQUASHED < TALLEST
+
+    def aspect(view):
+        ys, xs = np.nonzero(view > 127)
+        return (np.ptp(ys) + 1) / (np.ptp(xs) + 1)
+
+    # The first and last views are the further squashed ones: wider for their height.
+    assert aspect(nine.views[0]) < aspect(nine.views[len(PENS) // 2 + 1]) - 0.2
+    assert aspect(nine.views[-1]) < aspect(nine.views[len(PENS) // 2 + 1]) - 0.2
+    assert np.array_equal(nine.image, nine.views[len(nine.views) // 2])
+
+
 def test_a_hairline_beside_two_digits_is_not_a_digit():
     # Three pieces are enough to tell the page's pen from a stray hairline.
     found = extract_digits(_rings_and_a_stroke(1, rings=(150, 250)))
