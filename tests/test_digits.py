@@ -121,6 +121,25 @@ def test_ruled_lines_specks_and_a_table_edge_are_ignored(mnist):
     _matches(found, photo)
 
 
+def test_ruled_lines_fading_out_in_uneven_light_are_ignored(mnist):
+    # Ruled paper lit from the right: the lines show in the ink mask only over the shaded left
+    # part of the page, and there they join the digits written on them (once, three of four
+    # digits were lost in one blob with a line). Each is a line all the same: two whole lines
+    # are found lower down the page, where the light is even.
+    images = [mnist.test_images[i] for i in (10, 11, 12, 13)]
+    places = [(230 + 62 * k, 150, 80) for k in range(4)]
+    photo = compose(images, [0] * 4, places, blur=0.8, seed=4)
+    grey = photo.image.astype(np.float32)
+    fade = np.clip(1 - np.arange(640) / 560, 0, 1)  # the lines' darkness falls to nothing at x=560
+    for y in range(30, 480, 32):
+        depth = fade if y < 300 else np.ones(640)
+        rows = np.clip(np.round(y + np.arange(640) * 0.01).astype(int), 0, 479)
+        for dy in (0, 1):
+            grey[np.clip(rows + dy, 0, 479), np.arange(640)] *= (1 - 0.6 * depth)[:, None]
+    photo.image = np.clip(grey, 0, 255).astype(np.uint8)
+    _matches(extract_digits(photo.image), photo)
+
+
 def test_plain_paper_has_no_digit():
     blank = compose([], [], [], gradient=0.5, shadow=0.4, specks=10, ruled=36, noise=0.03)
     assert extract_digits(blank.image).digits == []

@@ -124,6 +124,11 @@ def otsu_threshold(strength: np.ndarray, floor: float) -> float:
 
 # --------------------------------------------------------------------------- lines
 
+# A ruled line that fades out of the ink mask part of the way across still runs in from within
+# this share of the picture's width of its edge (_line_pixels).
+FADED_REACH = 0.08
+
+
 def _line_pixels(mask: np.ndarray, thickness: int, min_span: int, inside: np.ndarray | None = None) -> np.ndarray:
     """Pixels of thin near-horizontal lines in `mask` that run across most of it (ruled lines).
 
@@ -134,6 +139,10 @@ def _line_pixels(mask: np.ndarray, thickness: int, min_span: int, inside: np.nda
     the image, along the pieces' common slope). A group whose pieces cover 30% of the width and
     span `min_span` is a line; its thin pixels near its fitted path are returned, so the
     strokes of a digit that merely touch it are kept.
+
+    On ruled paper (two such lines or more), a line that fades out of the mask part of the way
+    across (uneven light) is a line too when it runs in from the picture's edge (FADED_REACH)
+    over 30% of its width, as straight as the others.
 
     `inside` (uint8 0/1, for a page turned level on a larger canvas: steep_lines.py) marks
     where the picture is; a line's 30% and `min_span` are then taken of the stretch of its path
@@ -177,6 +186,25 @@ def _line_pixels(mask: np.ndarray, thickness: int, min_span: int, inside: np.nda
     columns = np.arange(w)
     longest = int(inside.sum(axis=1).max()) if inside is not None else w
     thin_y = thin_x = None
+
+    def erase_if_straight(group: list[int]) -> bool:
+        nonlocal thin_y, thin_x
+        ys, xs = np.nonzero(np.isin(labels, [pieces[k] for k in group]))
+        line_slope, offset = np.polyfit(xs, ys, 1)
+        # A ruled line is straight: its pixels stay in a narrow band about the fitted path.
+        # Digits that merely stand in a column (the 1s that start each row of a page) line up
+        # loosely (measured: lines 0.7-2.7 pixels from their path, hand-drawn grids included;
+        # a column of 1s 3.7-24).
+        if float(np.std(ys - (line_slope * xs + offset))) > 0.25 * thickness + 0.5:
+            return False
+        if thin_y is None:
+            thin_y, thin_x = np.nonzero(thin)
+        # Every thin pixel near the path, the bits of line between digit strokes included.
+        near = np.abs(thin_y - (line_slope * thin_x + offset)) <= thickness / 2 + 1
+        erase[thin_y[near], thin_x[near]] = 1
+        return True
+
+    whole_lines, short = 0, []
     for group in groups:
         covered = np.zeros(w, bool)
         for k in group:
@@ -196,20 +224,20 @@ def _line_pixels(mask: np.ndarray, thickness: int, min_span: int, inside: np.nda
                                            or along.max() - ink_along.max() > 2 * thickness):
                 continue
         if covered.sum() < 0.3 * chord or np.ptp(columns[covered]) + 1 < span:
+            if inside is None and covered.any():
+                short.append((group, columns[covered]))
             continue
-        ys, xs = np.nonzero(np.isin(labels, [pieces[k] for k in group]))
-        line_slope, offset = np.polyfit(xs, ys, 1)
-        # A ruled line is straight: its pixels stay in a narrow band about the fitted path.
-        # Digits that merely stand in a column (the 1s that start each row of a page) line up
-        # loosely (measured: lines 0.7-2.7 pixels from their path, hand-drawn grids included;
-        # a column of 1s 3.7-24).
-        if float(np.std(ys - (line_slope * xs + offset))) > 0.25 * thickness + 0.5:
-            continue
-        if thin_y is None:
-            thin_y, thin_x = np.nonzero(thin)
-        # Every thin pixel near the path, the bits of line between digit strokes included.
-        near = np.abs(thin_y - (line_slope * thin_x + offset)) <= thickness / 2 + 1
-        erase[thin_y[near], thin_x[near]] = 1
+        whole_lines += erase_if_straight(group)
+    # Ruled paper in uneven light: a line fades out of the mask part of the way across, where
+    # the light falls brighter, and its stretch in the shade joins the digits it touches. On a
+    # page with two whole lines or more, a shorter one running in from the picture's edge
+    # (within FADED_REACH of it) over 30% of its width, as straight as they are, is one of them.
+    # A digit's bar is not that long and does not reach the edge.
+    if whole_lines >= 2:
+        for group, reach in short:
+            if ((reach.min() <= FADED_REACH * w or reach.max() >= (1 - FADED_REACH) * w)
+                    and len(reach) >= 0.3 * w):
+                erase_if_straight(group)
     return erase
 
 
