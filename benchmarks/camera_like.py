@@ -19,6 +19,7 @@ tests) share this module: the same seed always gives the same frames.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -107,7 +108,8 @@ def _paper(rng: np.random.Generator, h: int, w: int, conditions: dict) -> np.nda
     return paper
 
 
-def _table_edge(rng: np.random.Generator, h: int, w: int, conditions: dict):
+def _table_edge(rng: np.random.Generator, h: int, w: int,
+                conditions: dict) -> tuple[Callable[[float], np.ndarray], float] | None:
     """Where the paper ends and the table shows, along one side, or None: a function of the
     edge's depth into the frame (a fraction of it) giving the mask (1 = table), and the depth
     drawn. The depth is set once the writing is placed (_clear_of_ink)."""
@@ -132,7 +134,8 @@ def _table_edge(rng: np.random.Generator, h: int, w: int, conditions: dict):
     return table, depth
 
 
-def _clear_of_ink(table, depth: float, coverage: np.ndarray, conditions: dict) -> np.ndarray | None:
+def _clear_of_ink(table: Callable[[float], np.ndarray], depth: float, coverage: np.ndarray,
+                  conditions: dict) -> np.ndarray | None:
     """The table's mask at `depth`, or nearer the frame's edge where that would cover writing:
     ink lies on the paper, so the paper's edge lies beyond it (a table drawn over digits made
     them unreadable in 9 of the first 600 frames, 6 digits of one frame wholly). No table is
