@@ -123,9 +123,10 @@ def test_ruled_lines_specks_and_a_table_edge_are_ignored(mnist):
 
 def test_ruled_lines_fading_out_in_uneven_light_are_ignored(mnist):
     # Ruled paper lit from the right: the lines show in the ink mask only over the shaded left
-    # part of the page, and there they join the digits written on them (once, three of four
-    # digits were lost in one blob with a line). Each is a line all the same: two whole lines
-    # are found lower down the page, where the light is even.
+    # part of the page, and there they join the digits written on them (without the rule for
+    # faded lines, three of these four are lost in one blob with a line; on a camera-like frame
+    # "247317" read "417"). Each is a line all the same: two whole lines are found lower down
+    # the page, where the light is even.
     images = [mnist.test_images[i] for i in (10, 11, 12, 13)]
     places = [(230 + 62 * k, 150, 80) for k in range(4)]
     photo = compose(images, [0] * 4, places, blur=0.8, seed=4)
