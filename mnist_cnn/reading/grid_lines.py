@@ -19,6 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .orientation import within_45
+
 # A grid line runs straight for at least this fraction of the picture's side (0.2 took the
 # strokes of large digits on the camera-like set: a 7's bar of 26%, 1s of 25%).
 MIN_LENGTH = 0.3
@@ -185,4 +187,4 @@ def frame_angle(labels: np.ndarray, stats: np.ndarray, seeded: np.ndarray) -> fl
                                                             if link[3] < 0])))
     dx, dy = corners[1] - corners[0]
     angle = float(np.degrees(np.arctan2(dy, dx)))
-    return (angle + 45.0) % 90.0 - 45.0  # the edge nearest to level, whichever side it is
+    return within_45(angle)  # the edge nearest to level, whichever side it is

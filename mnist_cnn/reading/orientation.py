@@ -96,10 +96,10 @@ def text_angle(boxes: list[tuple[int, int, int, int]]) -> float:
     doubled = np.array(angles) * 2
     # Lines of digits run left to right: angles near +-90 degrees are links inside a column.
     mean = np.arctan2(np.sin(doubled).mean(), np.cos(doubled).mean()) / 2
-    return _within_45(float(np.degrees(mean)))
+    return within_45(float(np.degrees(mean)))
 
 
-def _within_45(degrees: float) -> float:
+def within_45(degrees: float) -> float:
     """A direction of lines (modulo 180 degrees) as a levelling angle within (-45, 45].
 
     Beyond 45 degrees the lines run more down than across: rows held that steeply, or a column
@@ -140,7 +140,7 @@ def profile_angle(boxes: list[tuple[int, int, int, int]]) -> float:
         return float(degrees[int(np.argmax(np.exp(-0.5 * across ** 2).sum(axis=1)))])
 
     coarse = best_of(np.arange(-90.0, 90.0, 1.0))
-    return _within_45(best_of(np.arange(coarse - 1.0, coarse + 1.01, 0.1)))
+    return within_45(best_of(np.arange(coarse - 1.0, coarse + 1.01, 0.1)))
 
 
 def turn(image: np.ndarray, quarters: int) -> np.ndarray:
