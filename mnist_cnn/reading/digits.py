@@ -172,15 +172,15 @@ TALLEST = 2.5
 SQUASHED = 2.0
 
 
-def shorten_tail(binary: np.ndarray, tallest: float = TALLEST) -> np.ndarray:
+def shorten_tail(binary: np.ndarray, tallest: float = TALLEST, pen: Optional[float] = None) -> np.ndarray:
     """A long-tailed 7 or 9, far taller than any in MNIST, squashed to `tallest` (MNIST's).
 
     Fitted into 20x20 by its height, such a digit's loop or bar shrinks to a few pixels and
     the model sees a 1 (measured on the real photos). A 1 is left alone (the very `binary`
-    returned): its width is its pen.
+    returned): its width is its pen (`pen`: stroke_width(binary), measured here when not given).
     """
     h, w = binary.shape
-    if h <= tallest * w or w < 2.5 * stroke_width(binary):
+    if h <= tallest * w or w < 2.5 * (stroke_width(binary) if pen is None else pen):
         return binary
     squashed = cv2.resize(binary.astype(np.uint8), (w, int(round(tallest * w))), interpolation=cv2.INTER_AREA)
     return squashed
@@ -207,8 +207,10 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
     binary = digit_binary(ink, blob, labels)
     if binary is None:
         return None
-    views = mnist_views(shorten_tail(binary), pens)
-    squashed = shorten_tail(binary, SQUASHED)
+    # The pen is measured once, for both squashings, and only for a digit tall enough for one.
+    pen = stroke_width(binary) if binary.shape[0] > min(TALLEST, SQUASHED) * binary.shape[1] else None
+    views = mnist_views(shorten_tail(binary, pen=pen), pens)
+    squashed = shorten_tail(binary, SQUASHED, pen=pen)
     if squashed is not binary:
         # Its views go either side of the others, so the middle view is still MNIST's pen of
         # the digit as first squashed (the one shown, and the one holds_loop looks at).
