@@ -17,7 +17,7 @@ Imports cv2 at load time: only the commands that read images import this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import cv2
@@ -33,6 +33,7 @@ from .segmentation import (Blob, Box, Candidate, faint_parts, find_candidates, o
 # The pen widths each digit is shown to the model with (fractions of its size, measured and
 # redrawn in strokes.py); the model's answers are averaged.
 from .strokes import PENS, pen_views
+from .strokes import stroke_width as pen_width
 
 # MNIST's geometry: the digit fits 20x20 and sits by its centre of mass in 28x28.
 FIELD = 28
@@ -53,6 +54,7 @@ class DigitImage:
     box: Box           # where it is, in the input image
     row: int = 0       # reading-order row, 0 at the top
     views: list[np.ndarray] = field(default_factory=list)  # the same digit drawn with each pen width
+    loop: bool = False  # its ink closes round paper: no 1 (closes_round_paper)
 
 
 @dataclass
@@ -186,6 +188,23 @@ def shorten_tail(binary: np.ndarray, tallest: float = TALLEST, pen: Optional[flo
     return squashed
 
 
+# A 1 is one stroke: it closes round no paper. A hole this many times the square of the pen
+# (strokes.stroke_width) is a loop, not a gap where the pen wavered (measured on the real
+# photos: every 1 read right closes round at most 0.5 pen squared; a long-tailed 9 with a tiny
+# loop read as 1, 4.7 and 10.9).
+LOOP_AREA = 2.0
+
+
+def closes_round_paper(binary: np.ndarray) -> bool:
+    """Whether a digit's binary image (at WORK_SIZE) closes round a hole of LOOP_AREA pens squared."""
+    outside = np.pad(1 - binary, 1, constant_values=1).astype(np.uint8)
+    cv2.floodFill(outside, None, (0, 0), 0)  # the paper around it; what stays is enclosed
+    if not outside.any():
+        return False
+    count, _, stats, _ = cv2.connectedComponentsWithStats(outside, connectivity=4)
+    return int(stats[1:, cv2.CC_STAT_AREA].max()) >= LOOP_AREA * max(1.0, pen_width(binary)) ** 2
+
+
 # --------------------------------------------------------------------------- the whole way
 
 def mnist_views(binary: np.ndarray, pens: tuple[float, ...]) -> list[np.ndarray]:
@@ -209,6 +228,7 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
         return None
     # The pen is measured once, for both squashings, and only for a digit tall enough for one.
     pen = stroke_width(binary) if binary.shape[0] > min(TALLEST, SQUASHED) * binary.shape[1] else None
+    blob = replace(blob, loop=closes_round_paper(binary))
     views = mnist_views(shorten_tail(binary, pen=pen), pens)
     squashed = shorten_tail(binary, SQUASHED, pen=pen)
     if squashed is not binary:
@@ -288,6 +308,6 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
     order = reading_order(boxes)
     ranked = sorted(range(len(found)), key=lambda i: order[i])
     # The image shown and saved is the middle view: MNIST's own pen width.
-    return Extraction([DigitImage(found[i][1][len(found[i][1]) // 2], boxes[i], order[i][0], found[i][1])
-                       for i in ranked],
+    return Extraction([DigitImage(found[i][1][len(found[i][1]) // 2], boxes[i], order[i][0], found[i][1],
+                                  found[i][0].loop) for i in ranked],
                       ink.polarity, ink, roi)
