@@ -54,7 +54,7 @@ class DigitImage:
     box: Box           # where it is, in the input image
     row: int = 0       # reading-order row, 0 at the top
     views: list[np.ndarray] = field(default_factory=list)  # the same digit drawn with each pen width
-    loop: bool = False  # its ink closes round paper: no 1 (closes_round_paper)
+    loops: tuple[float, ...] = ()  # where its ink closes round paper (loop_heights): no 1
 
 
 @dataclass
@@ -195,14 +195,17 @@ def shorten_tail(binary: np.ndarray, tallest: float = TALLEST, pen: Optional[flo
 LOOP_AREA = 2.0
 
 
-def closes_round_paper(binary: np.ndarray) -> bool:
-    """Whether a digit's binary image (at WORK_SIZE) closes round a hole of LOOP_AREA pens squared."""
+def loop_heights(binary: np.ndarray) -> tuple[float, ...]:
+    """Where a digit's binary image (at WORK_SIZE) closes round paper: the height of the centre
+    of each hole of at least LOOP_AREA pens squared, 0 at the top and 1 at the bottom."""
     outside = np.pad(1 - binary, 1, constant_values=1).astype(np.uint8)
     cv2.floodFill(outside, None, (0, 0), 0)  # the paper around it; what stays is enclosed
     if not outside.any():
-        return False
-    count, _, stats, _ = cv2.connectedComponentsWithStats(outside, connectivity=4)
-    return int(stats[1:, cv2.CC_STAT_AREA].max()) >= LOOP_AREA * max(1.0, pen_width(binary)) ** 2
+        return ()
+    count, _, stats, centres = cv2.connectedComponentsWithStats(outside, connectivity=4)
+    least = LOOP_AREA * max(1.0, pen_width(binary)) ** 2
+    return tuple(round(float((centres[k][1] - 1) / binary.shape[0]), 3)
+                 for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= least)
 
 
 # --------------------------------------------------------------------------- the whole way
@@ -228,7 +231,7 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
         return None
     # The pen is measured once, for both squashings, and only for a digit tall enough for one.
     pen = stroke_width(binary) if binary.shape[0] > min(TALLEST, SQUASHED) * binary.shape[1] else None
-    blob = replace(blob, loop=closes_round_paper(binary))
+    blob = replace(blob, loops=loop_heights(binary))
     views = mnist_views(shorten_tail(binary, pen=pen), pens)
     squashed = shorten_tail(binary, SQUASHED, pen=pen)
     if squashed is not binary:
@@ -309,5 +312,5 @@ def extract_digits(image: np.ndarray, roi: Optional[Box] = None, polarity: str =
     ranked = sorted(range(len(found)), key=lambda i: order[i])
     # The image shown and saved is the middle view: MNIST's own pen width.
     return Extraction([DigitImage(found[i][1][len(found[i][1]) // 2], boxes[i], order[i][0], found[i][1],
-                                  found[i][0].loop) for i in ranked],
+                                  found[i][0].loops) for i in ranked],
                       ink.polarity, ink, roi)

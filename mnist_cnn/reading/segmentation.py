@@ -33,7 +33,7 @@ class Blob:
     h: int
     area: int
     labels: list[int] = field(default_factory=list)  # components of the ink map it is made of
-    loop: bool = False  # its ink closes round paper (set when it is drawn: digits._render)
+    loops: tuple[float, ...] = ()  # heights of the paper its ink closes round (digits._render)
 
     @property
     def x1(self) -> int:
