@@ -29,9 +29,9 @@ UNSURE_BELOW = 0.6
 # a loop in its upper half it is no 7 either: a 7 closes round no paper at its top, where a 9
 # with a small loop and a long tail does (a crossed 7 may close a little paper low on its stem).
 # Measured on the real photos as taken with the fast recipe's seeds 0-4 in both frameworks:
-# digits right +2 +0 +1 +1 +2 (PyTorch) and +2 -1 -1 +1 +1 (Keras; the two losses: a 7 read
-# right by luck from a blob holding an 8 beside it); ruling out the 1 alone, +1 +0 +0 +0 +0 and
-# +1 +0 +0 +0 +0; the 7 at any height also turned a crossed 7 into a 2.
+# digits right +2 -1 +1 +1 +2 (PyTorch) and +2 -1 -1 +1 +1 (Keras; each loss the same 7, read
+# right by luck from a blob that holds the 8 beside it); ruling out the 1 alone, +1 +0 +0 +0 +0
+# and +1 +0 +0 +0 +0; the 7 ruled out at any height also turned a crossed 7 into a 2.
 
 
 @dataclass
