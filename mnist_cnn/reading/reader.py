@@ -25,13 +25,6 @@ from .ink import DARK_ON_LIGHT, LIGHT_ON_DARK, SURELY_LIGHT, light_evidence, to_
 # views of strokes.py): below 0.6 flags 13 of the 17 digits read wrong or extra and 47 of the
 # 628 read right; 0.5 would flag 2 fewer wrong ones, 0.7 one more for 33 more right ones.
 UNSURE_BELOW = 0.6
-# A digit whose ink closes round paper (digits.loop_heights) is no 1: a 1 is one stroke. With
-# a loop in its upper half it is no 7 either: a 7 closes round no paper at its top, where a 9
-# with a small loop and a long tail does (a crossed 7 may close a little paper low on its stem).
-# Measured on the real photos as taken with the fast recipe's seeds 0-4 in both frameworks:
-# digits right +2 -1 +1 +1 +2 (PyTorch) and +2 -1 -1 +1 +1 (Keras; each loss the same 7, read
-# right by luck from a blob that holds the 8 beside it); ruling out the 1 alone, +1 +0 +0 +0 +0
-# and +1 +0 +0 +0 +0; the 7 ruled out at any height also turned a crossed 7 into a 2.
 
 
 @dataclass
@@ -237,7 +230,15 @@ def _read_as(classifier: Classifier, image: np.ndarray, roi: Optional[Box], pola
     probabilities = predict_views(classifier.predict_proba, [d.views for d in extraction.digits])
     digits = []
     for found, p in zip(extraction.digits, probabilities):
-        if found.loops:  # the model's own probabilities of the others; no renormalising
+        # A digit whose ink closes round paper (digits.loop_heights) is no 1: a 1 is one stroke. With
+        # a loop in its upper half it is no 7 either: a 7 closes round no paper at its top, where a 9
+        # with a small loop and a long tail does (a crossed 7 may close a little paper low on its stem).
+        # Measured on the real photos as taken with the fast recipe's seeds 0-4 in both frameworks:
+        # digits right +2 -1 +1 +1 +2 (PyTorch) and +2 -1 -1 +1 +1 (Keras; each loss the same 7, read
+        # right by luck from a blob that holds the 8 beside it); ruling out the 1 alone, +1 +0 +0 +0 +0
+        # and +1 +0 +0 +0 +0; the 7 ruled out at any height also turned a crossed 7 into a 2.
+        # The model's own probabilities of the others are kept: nothing is renormalised.
+        if found.loops:
             p = p.copy()
             p[1] = 0.0
             if min(found.loops) < 0.5:
