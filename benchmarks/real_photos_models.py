@@ -45,11 +45,16 @@ def main(argv=None) -> int:
         print(f"Error: {folder}: no truth.json there", file=sys.stderr)
         return 1
 
+    from mnist_cnn.errors import MnistCnnError
     from mnist_cnn.reading.commands import load_model
 
+    try:  # every model is loaded before any is read: a wrong path fails at once
+        models = [load_model(model, None, None) for model in args.models]
+    except MnistCnnError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     rows = []
-    for model in args.models:
-        classifier, path = load_model(model, None, None)
+    for classifier, path in models:
         result = run(classifier, folder)
         row = {"model": str(path), "framework": getattr(classifier, "framework", "model"),
                "mnist_test_accuracy": mnist_accuracy(path), **{key: result[key] for key in SUMMARY}}

@@ -78,9 +78,14 @@ def main(argv=None) -> int:
         return 1
 
     from mnist_cnn.data.mnist import load_mnist
+    from mnist_cnn.errors import MnistCnnError
     from mnist_cnn.reading.commands import load_model
 
-    classifier, path = load_model(args.model, args.framework, args.runs_dir)
+    try:
+        classifier, path = load_model(args.model, args.framework, args.runs_dir)
+    except MnistCnnError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     mnist = load_mnist(args.data_dir, download=False)
     result = run(classifier, mnist.test_images[:args.digits], mnist.test_labels[:args.digits])
     framework = getattr(classifier, "framework", "model")

@@ -70,3 +70,15 @@ def test_the_models_benchmark_refuses_a_folder_without_truth(tmp_path, capsys):
 
     assert main([str(tmp_path), "--models", "latest"]) == 1
     assert "no truth.json" in capsys.readouterr().err
+
+
+def test_the_two_benchmarks_name_a_missing_model_in_one_line(tmp_path, capsys):
+    from benchmarks.real_photos_models import main as models_main
+    from benchmarks.redraw_cost import main as redraw_main
+
+    (tmp_path / "truth.json").write_text("{}")
+    missing = str(tmp_path / "nowhere" / "model.pt")
+    assert models_main([str(tmp_path), "--models", missing]) == 1
+    assert redraw_main(["--model", missing]) == 1
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2 and all(line.startswith("Error: ") and "nowhere" in line for line in errors)
