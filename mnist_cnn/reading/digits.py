@@ -25,7 +25,7 @@ import numpy as np
 
 from .grid_lines import frame_angle
 from .hypotheses import Classify, Rendered, choose_reading, merge_broken
-from .ink import LIGHT_ON_DARK, InkMap, ink_map, to_grey
+from .ink import LIGHT_ON_DARK, InkMap, enclosed_paper, ink_map, to_grey
 from .paper import isolate_sheet
 from .row_seams import split_touching_rows
 from .segmentation import (Blob, Box, Candidate, faint_parts, find_candidates, own_ink, reading_order,
@@ -198,13 +198,12 @@ LOOP_AREA = 2.0
 def loop_heights(binary: np.ndarray) -> tuple[float, ...]:
     """Where a digit's binary image (at WORK_SIZE) closes round paper: the height of the centre
     of each hole of at least LOOP_AREA pens squared, 0 at the top and 1 at the bottom."""
-    outside = np.pad(1 - binary, 1, constant_values=1).astype(np.uint8)
-    cv2.floodFill(outside, None, (0, 0), 0)  # the paper around it; what stays is enclosed
-    if not outside.any():
+    holes = enclosed_paper(binary)
+    if not holes.any():
         return ()
-    count, _, stats, centres = cv2.connectedComponentsWithStats(outside, connectivity=4)
+    count, _, stats, centres = cv2.connectedComponentsWithStats(holes, connectivity=4)
     least = LOOP_AREA * max(1.0, pen_width(binary)) ** 2
-    return tuple(round(float((centres[k][1] - 1) / binary.shape[0]), 3)
+    return tuple(round(float(centres[k][1] / binary.shape[0]), 3)
                  for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= least)
 
 

@@ -304,13 +304,19 @@ def _drop_line_ghosts(labels: np.ndarray, stats: np.ndarray, erased: np.ndarray)
     return keep[labels].astype(labels.dtype)
 
 
+def enclosed_paper(piece: np.ndarray) -> np.ndarray:
+    """The paper a piece of ink (uint8 0/1) closes round, as a uint8 0/1 mask of its shape: what
+    the paper reached from outside it does not reach."""
+    outside = np.pad(1 - piece, 1, constant_values=1).astype(np.uint8)
+    cv2.floodFill(outside, None, (0, 0), 0)  # the paper around it; what stays is enclosed
+    return np.ascontiguousarray(outside[1:-1, 1:-1])
+
+
 def encloses_paper(piece: np.ndarray) -> bool:
     """Whether a piece of ink (uint8 0/1, cropped to it) closes round some paper: a loop, as in
     a small 0, rather than a speck (a blot is filled). The hole must be a tenth of its box."""
     h, w = piece.shape
-    outside = np.pad(1 - piece, 1, constant_values=1).astype(np.uint8)
-    cv2.floodFill(outside, None, (0, 0), 0)  # the paper around it; what stays is enclosed
-    return int(outside.sum()) >= 0.1 * h * w
+    return int(enclosed_paper(piece).sum()) >= 0.1 * h * w
 
 
 # --------------------------------------------------------------------------- the ink map
