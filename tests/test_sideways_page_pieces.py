@@ -52,3 +52,10 @@ def test_a_few_sure_pieces_do_not_beat_a_page():
 def test_a_turn_that_scores_more_still_wins_as_before():
     many = _reading([0.99] * 40, [(10 + 9 * k, 100, 8, 30) for k in range(40)])
     assert _choose(many) is many
+
+
+def test_a_sure_turn_wins_over_a_page_that_read_nothing():
+    from mnist_cnn.reading.orientation import _turn_is_better
+
+    assert _turn_is_better([0.9, 0.9, 0.95], 900.0, [], 0.0)
+    assert not _turn_is_better([0.9, 0.9, 0.95], 900.0, [0.99] * 10, 5000.0)

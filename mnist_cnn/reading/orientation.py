@@ -227,7 +227,7 @@ def _box_area(boxes) -> float:
 
 def _turn_is_better(turned: list[float], turned_area: float, best: list[float], best_area: float) -> bool:
     """A turned reading replaces the best so far when it scores TURN_MARGIN more; or, when the
-    best is doubtful, when the turned one is sure (is_doubtful), surer digit for digit on
+    best is doubtful, when the turned one is sure (not is_doubtful), surer digit for digit on
     average, and its digits cover at least SAME_INK of the area the best's do. A page read on
     its side and levelled falls into pieces, and a model fairly sure of each piece sums to
     more than the page's real digits: with the Keras fast model, a sideways scan of 23 digits
@@ -235,7 +235,8 @@ def _turn_is_better(turned: list[float], turned_area: float, best: list[float], 
     sure) read a quarter turn round. The area keeps a few sure pieces from beating a page."""
     if page_score(turned) > page_score(best) + TURN_MARGIN:
         return True
-    return (is_doubtful(best) and not is_doubtful(turned) and float(np.mean(turned)) > float(np.mean(best))
+    return (is_doubtful(best) and not is_doubtful(turned)
+            and float(np.mean(turned)) > (float(np.mean(best)) if best else 0.0)
             and turned_area >= SAME_INK * best_area)
 
 
