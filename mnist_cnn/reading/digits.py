@@ -110,13 +110,13 @@ def to_mnist(binary: np.ndarray) -> np.ndarray:
     return np.clip(canvas + 0.5, 0, 255).astype(np.uint8)
 
 
-def digit_binary(ink: InkMap, blob: Blob, labels: list[int], cut_at: float = 0.5) -> Optional[np.ndarray]:
+def digit_binary(ink: InkMap, blob: Blob, labels: list[int], cut_at: Optional[float] = None) -> Optional[np.ndarray]:
     """The digit `blob` (made of components `labels`) as a clean binary image, tightly cropped.
 
     Only the digit's own ink counts (grown by two pixels for its soft edge, never reaching
     past its columns into a neighbour). It is enlarged or reduced to WORK_SIZE and cut at half
-    its own peak strength or at the mask's edge, whichever is lower; with `cut_at` other than
-    0.5, at that share of its peak strength alone (TIGHT_CUT).
+    its own peak strength or at the mask's edge, whichever is lower; with `cut_at`, at that
+    share of its peak strength alone (TIGHT_CUT).
     """
     H, W = ink.labels.shape
     pad = 3
@@ -135,7 +135,7 @@ def digit_binary(ink: InkMap, blob: Blob, labels: list[int], cut_at: float = 0.5
     # Half its peak keeps a blurred stroke at its true width, but never cut above the mask's
     # own edge: a faint stretch of a stroke must not vanish (measured: a 7 without its bar).
     peak = float(np.percentile(values, 90))
-    cut = min(max(0.04, 0.5 * peak), ink.low) if cut_at == 0.5 else max(0.04, cut_at * peak)
+    cut = min(max(0.04, 0.5 * peak), ink.low) if cut_at is None else max(0.04, cut_at * peak)
     binary = (crop >= cut).astype(np.uint8)
     ys, xs = np.nonzero(binary)
     if len(xs) == 0:
@@ -197,14 +197,15 @@ def shorten_tail(binary: np.ndarray, tallest: float = TALLEST, pen: Optional[flo
 LOOP_AREA = 2.0
 
 
-def loop_heights(binary: np.ndarray) -> tuple[float, ...]:
+def loop_heights(binary: np.ndarray, pen: Optional[float] = None) -> tuple[float, ...]:
     """Where a digit's binary image (at WORK_SIZE) closes round paper: the height of the centre
-    of each hole of at least LOOP_AREA pens squared, 0 at the top and 1 at the bottom."""
+    of each hole of at least LOOP_AREA pens squared, 0 at the top and 1 at the bottom (`pen`:
+    strokes.stroke_width(binary), measured here when not given)."""
     holes = enclosed_paper(binary)
     if not holes.any():
         return ()
     count, _, stats, centres = cv2.connectedComponentsWithStats(holes, connectivity=4)
-    least = LOOP_AREA * max(1.0, pen_width(binary)) ** 2
+    least = LOOP_AREA * max(1.0, pen_width(binary) if pen is None else pen) ** 2
     return tuple(round(float(centres[k][1] / binary.shape[0]), 3)
                  for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= least)
 
@@ -221,10 +222,11 @@ THICK_PEN = 0.16
 TIGHT_CUT = 0.75
 
 
-def _tight_views(ink: InkMap, blob: Blob, labels: list[int], binary: np.ndarray, pens: tuple[float, ...],
+def _tight_views(ink: InkMap, blob: Blob, labels: list[int], measured: tuple, pens: tuple[float, ...],
                  pen: Optional[float]) -> list[np.ndarray]:
-    """The views of a broad-penned digit cut at TIGHT_CUT (as written, at MNIST's pen), or none."""
-    _, _, _, width, length = measure(binary)
+    """The views of a broad-penned digit cut at TIGHT_CUT (as written, at MNIST's pen), or none.
+    `measured`: strokes.measure of the digit as cut the usual way."""
+    _, _, _, width, length = measured
     if not pens or width < THICK_PEN * max(length, 1.0):
         return []
     tight = digit_binary(ink, blob, labels, TIGHT_CUT)
@@ -235,13 +237,14 @@ def _tight_views(ink: InkMap, blob: Blob, labels: list[int], binary: np.ndarray,
 
 # --------------------------------------------------------------------------- the whole way
 
-def mnist_views(binary: np.ndarray, pens: tuple[float, ...]) -> list[np.ndarray]:
+def mnist_views(binary: np.ndarray, pens: tuple[float, ...], measured: Optional[tuple] = None) -> list[np.ndarray]:
     """The 28x28 images of a binary digit drawn with each pen width in `pens` (fractions of
     the digit's size, 0: as written; empty: as it is). The pen is measured and redrawn in
-    strokes.py; the middle one is MNIST's."""
+    strokes.py (`measured`: strokes.measure(binary), when already taken); the middle one is
+    MNIST's."""
     if not pens:
         return [to_mnist(binary)]
-    return [to_mnist(drawn) for drawn in pen_views(binary, pens)]
+    return [to_mnist(drawn) for drawn in pen_views(binary, pens, measured)]
 
 
 def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -> Optional[Rendered]:
@@ -256,8 +259,11 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
         return None
     # The pen is measured once, for both squashings, and only for a digit tall enough for one.
     pen = stroke_width(binary) if binary.shape[0] > min(TALLEST, SQUASHED) * binary.shape[1] else None
-    blob = replace(blob, loops=loop_heights(binary))
-    views = mnist_views(shorten_tail(binary, pen=pen), pens)
+    # The stroke pen is measured once, for the loops, the broad-pen test and the pen views.
+    measured = measure(binary)
+    blob = replace(blob, loops=loop_heights(binary, measured[3]))
+    drawn = shorten_tail(binary, pen=pen)
+    views = mnist_views(drawn, pens, measured if drawn is binary else None)
     squashed = shorten_tail(binary, SQUASHED, pen=pen)
     if squashed is not binary:
         # Its views go either side of the others, so the middle view is still MNIST's pen of
@@ -265,7 +271,7 @@ def _render(ink: InkMap, blob: Blob, taken: set[int], pens: tuple[float, ...]) -
         more = mnist_views(squashed, pens)
         half = len(more) // 2
         views = more[:half] + views + more[half:]
-    tight = _tight_views(ink, blob, labels, binary, pens, pen)
+    tight = _tight_views(ink, blob, labels, measured, pens, pen)
     if tight:  # either side, so that the middle view is still MNIST's pen of the digit as cut
         views = tight[:1] + views + tight[1:]
     return blob, views

@@ -92,12 +92,12 @@ def measure(binary: np.ndarray) -> tuple:
     return binary, distance, top, width, target_width(binary, 1.0)
 
 
-def pen_views(binary: np.ndarray, pens: tuple[float, ...]) -> list[np.ndarray]:
+def pen_views(binary: np.ndarray, pens: tuple[float, ...], measured: tuple | None = None) -> list[np.ndarray]:
     """The digit drawn with each pen in `pens` (fractions of its longer side; 0: as written),
     each cropped tight. The model's answers over them are averaged (reader.py): the digit as
     written keeps what a redrawing can lose (a loop that a marker nearly closed), the ones at
     and about MNIST's width are what the model knows best."""
-    measured = measure(binary)  # once for all the widths
+    measured = measured or measure(binary)  # once for all the widths (`measured`: measure(binary))
     views = []
     for pen in pens:
         drawn = to_width(binary, pen, measured) if pen > 0 else measured[0]
