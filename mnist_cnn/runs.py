@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from .backends import MODEL_SUFFIXES, ModelFileError, canonical_framework
+from .interrupts import raise_if_interrupted
 
 RUN_FILES = ("config.json", "history.csv", "metrics.json")
 
@@ -112,7 +113,12 @@ def new_run(root: Path, framework: str, recipe: str) -> Iterator[Path]:
 
 
 def publish_run(staging: Path, root: Path, framework: str, recipe: str) -> Path:
-    """Rename a complete staging folder to its final, unique name; return that name."""
+    """Rename a complete staging folder to its final, unique name; return that name.
+
+    Not after a Ctrl-C, even one that something swallowed (interrupts.py): the KeyboardInterrupt
+    raised here makes new_run remove the staging folder.
+    """
+    raise_if_interrupted()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = f"{stamp}-{framework}-{recipe}"
     final = root / base

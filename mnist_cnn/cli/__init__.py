@@ -12,6 +12,7 @@ import sys
 import click
 
 from .. import __version__
+from ..interrupts import remember_ctrl_c
 from .compare_cmd import compare
 from .data_cmd import data
 from .evaluate_cmd import evaluate
@@ -67,6 +68,7 @@ INTERRUPTED = 130
 
 
 def main() -> None:
+    remember_ctrl_c()  # a Ctrl-C that something swallows still stops the job (interrupts.py)
     try:
         cli(prog_name="mnist-cnn")
     except SystemExit as exc:

@@ -107,7 +107,9 @@ def child_main() -> None:
     """
     from .. import workflows
     from ..config import TrainConfig
+    from ..interrupts import remember_ctrl_c
 
+    remember_ctrl_c()
     result_file, args = sys.argv[1], json.loads(sys.argv[2])
     try:
         outcome = friendly_errors(workflows.train)(

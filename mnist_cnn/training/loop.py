@@ -25,6 +25,7 @@ from ..data.augment import augment_epoch
 from ..data.mnist import Mnist
 from ..evaluation import metrics
 from ..evaluation.predict import evaluate_classifier, predict_proba_batched
+from ..interrupts import raise_if_interrupted
 from ..models.architectures import trainable_parameter_counts
 from ..models.weights import initial_weights
 from ..runtime import Runtime
@@ -133,6 +134,7 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
     augmented = np.empty_like(train_x) if augmentation else None
     loop_start = time.perf_counter()
     for epoch in range(config.epochs):
+        raise_if_interrupted()  # a Ctrl-C swallowed while the framework started (interrupts.py)
         listener.on_epoch_start(epoch)
         lr_at = epoch_rates(config, plateau, epoch, steps_per_epoch, total_steps)
         epoch_start = time.perf_counter()
@@ -154,6 +156,7 @@ def train_model(config: TrainConfig, framework: str, data: Mnist,
         row["seconds"] = time.perf_counter() - epoch_start
         history.append(row)
         listener.on_epoch_end(row)
+        raise_if_interrupted()
         if after_epoch is not None and after_epoch(epoch, trainer.classifier()):
             break
     return TrainedModel(trainer.classifier(), history, train_seconds, time.perf_counter() - loop_start,
