@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from mnist_cnn.reading.digits import extract_digits
 from mnist_cnn.reading.ink import _drop_line_ghosts, remove_lines
@@ -123,8 +124,10 @@ def _two_ruled_lines(width: int = 640, height: int = 220) -> np.ndarray:
     return page
 
 
-def test_the_sides_of_printed_boxes_are_not_1s_and_a_1_filling_its_box_is():
-    page = _two_ruled_lines()
+@pytest.mark.parametrize("height", [220, 640])
+def test_the_sides_of_printed_boxes_are_not_1s_and_a_1_filling_its_box_is(height):
+    # 640: the row of boxes photographed with paper above and below it, 5 times its height in all
+    page = _two_ruled_lines(height=height)
     for k in range(9):  # eight boxes, 70 pixels apart
         cv2.line(page, (20 + 70 * k, 60), (20 + 70 * k, 150), (60, 60, 60), 2)
     for k in range(8):
@@ -139,10 +142,22 @@ def test_the_sides_of_printed_boxes_are_not_1s_and_a_1_filling_its_box_is():
     assert [round((d.box[0] + d.box[2] / 2 - 55) / 70) for d in found.digits] == list(range(8))
 
 
-def test_a_row_of_1s_between_ruled_lines_is_not_a_row_of_boxes():
-    page = _two_ruled_lines()
+@pytest.mark.parametrize("height", [220, 640])
+def test_a_row_of_1s_between_ruled_lines_is_not_a_row_of_boxes(height):
+    page = _two_ruled_lines(height=height)
     for k in range(9):
         cv2.line(page, (20 + 70 * k, 62), (20 + 70 * k, 148), (20, 20, 20), 5)
+    assert len(extract_digits(page).digits) == 9
+
+
+def test_marker_1s_spanning_a_ruled_row_between_other_digits_are_not_box_sides():
+    # A marker's strokes are thicker than the ruled lines: 1s from line to line, evenly spaced
+    # with a 0 between each two, on a page 5 times the row's height, are digits, not boxes.
+    page = _two_ruled_lines(height=640)
+    for k in range(5):
+        cv2.line(page, (40 + 140 * k, 62), (40 + 140 * k, 148), (20, 20, 20), 9)
+    for k in range(4):
+        cv2.ellipse(page, (110 + 140 * k, 105), (17, 30), 0, 0, 360, (20, 20, 20), 9)
     assert len(extract_digits(page).digits) == 9
 
 

@@ -28,6 +28,11 @@ MIN_LENGTH = 0.3
 MIN_CROSSINGS = 4
 # Once a grid is found, the pieces of its lines are taken down to this fraction of the side.
 SHORT_LENGTH = 0.07
+# A box's upright side runs straight for at least this share of the height between the lines
+# above and below it.
+SIDE_SHARE = 0.6
+# ... and is then no wider than this many times the lines' width.
+SIDE_WIDTH = 2.5
 # A row of printed boxes has at most this many upright sides.
 MAX_SIDES = 64
 # The lines of a grid are thin beside the picture: thicker straight runs are the strokes of a
@@ -90,14 +95,26 @@ def remove_form_boxes(ruled: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if not ruled.any():
         return mask
     bridged = cv2.morphologyEx(ruled, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, w // 8), 3)))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
-    if sum(1 for i in range(1, count) if stats[i, cv2.CC_STAT_WIDTH] >= MIN_LENGTH * w) < 2:
+    count, _, stats, centroids = cv2.connectedComponentsWithStats(bridged, connectivity=8)
+    long_lines = [i for i in range(1, count) if stats[i, cv2.CC_STAT_WIDTH] >= MIN_LENGTH * w]
+    if len(long_lines) < 2:
         return mask
-    runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, h // 5))))
+    # A side runs straight for a fifth of the picture's height, or, as thin as the lines, for
+    # most of the row between two lines: with a margin of paper round the row as tall as the row
+    # above and below it, a fifth of the height missed every side (they were read as 1s). On
+    # ruled paper the strokes of digits spanning a row are thicker than the lines (a marker's 1,
+    # 9 and 4 were taken for sides) and keep the fifth.
+    heights = sorted(centroids[i][1] for i in long_lines)
+    row = min((b - a for a, b in zip(heights, heights[1:]) if b - a >= 8), default=0)  # a broken line is one
+    line_width = float(ruled.sum()) / max(1, int(sum(stats[i, cv2.CC_STAT_WIDTH] for i in long_lines)))
+    tall = max(8, h // 5)
+    length = max(8, min(tall, int(SIDE_SHARE * row)))
+    runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     near = cv2.dilate(bridged, np.ones((5, 5), np.uint8))
     joining = [i for i in range(1, count)
-               if near[stats[i, 1], stats[i, 0]:stats[i, 0] + stats[i, 2]].any()
+               if (stats[i, 3] >= tall or stats[i, 2] <= SIDE_WIDTH * line_width)
+               and near[stats[i, 1], stats[i, 0]:stats[i, 0] + stats[i, 2]].any()
                and near[stats[i, 1] + stats[i, 3] - 1, stats[i, 0]:stats[i, 0] + stats[i, 2]].any()
                and not near[stats[i, 1] + stats[i, 3] // 2, stats[i, 0]:stats[i, 0] + stats[i, 2]].any()]
     # A row of form boxes has a few dozen sides at most; more runs joining two ruled lines are a
