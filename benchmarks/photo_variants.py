@@ -4,7 +4,7 @@ The real photos are few; a reading that holds only for the angle and the resolut
 each was taken would not hold for the next user's photo. `benchmarks.real_photos --turn DEG
 --scale F` reads every photo changed this way (in memory: nothing is written), which asks the
 questions a held-out set of photos would ask: is a page read at any angle within 45 degrees,
-at half the pixels?
+at half the pixels, with more of the desk round it (`--margin`)?
 """
 
 from __future__ import annotations
@@ -43,6 +43,17 @@ def scaled(image: np.ndarray, factor: float) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
 
 
-def variant(image: np.ndarray, degrees: float = 0.0, factor: float = 1.0) -> np.ndarray:
-    """Scaled first, then turned."""
-    return turned(scaled(image, factor), degrees)
+def framed(image: np.ndarray, share: float) -> np.ndarray:
+    """`image` with `share` of its height and width added above and below, left and right, in
+    its border's colour: the same page photographed from further away, more of the desk round
+    it (a page that no longer fills the picture)."""
+    if share <= 0:
+        return image
+    h, w = image.shape[:2]
+    return cv2.copyMakeBorder(image, int(round(share * h)), int(round(share * h)), int(round(share * w)),
+                              int(round(share * w)), cv2.BORDER_CONSTANT, value=border_colour(image))
+
+
+def variant(image: np.ndarray, degrees: float = 0.0, factor: float = 1.0, margin: float = 0.0) -> np.ndarray:
+    """Scaled first, then framed, then turned."""
+    return turned(framed(scaled(image, factor), margin), degrees)

@@ -2,6 +2,7 @@
 
     python -m benchmarks.real_photos ../shared/realphotos --model latest [--framework torch]
     python -m benchmarks.real_photos ../shared/realphotos --turn 12 --scale 0.5   # the same photos otherwise
+    python -m benchmarks.real_photos ../shared/realphotos --margin 0.25           # from further away
 
 The folder holds the photos and `truth.json`: {file name: {"digits": "1234...", "rows": [...]}}.
 Each photo goes through the whole pipeline, as `mnist-cnn predict` reads it (the file loaded
@@ -71,9 +72,11 @@ def score(truth: str, read: str) -> dict:
             "right_read": [j for _, j in pairs], "wrong_read": wrong_read, "extra_read": extra_read}
 
 
-def run(classifier, folder: Path, only: list[str] | None = None, turn: float = 0.0, scale: float = 1.0) -> dict:
-    """`turn` and `scale`: read each photo turned by that many degrees on its ground and/or
-    with that share of its pixels on each side (photo_variants.py), in memory."""
+def run(classifier, folder: Path, only: list[str] | None = None, turn: float = 0.0, scale: float = 1.0,
+        margin: float = 0.0) -> dict:
+    """`turn`, `scale` and `margin`: read each photo turned by that many degrees on its ground,
+    with that share of its pixels on each side, and/or with that share of its height and width
+    of its ground added round it (photo_variants.py), in memory."""
     from mnist_cnn.reading.images import load_image
     from mnist_cnn.reading.reader import read_image
 
@@ -90,7 +93,7 @@ def run(classifier, folder: Path, only: list[str] | None = None, turn: float = 0
     wrong_conf: list[float] = []
     for name in names:
         expected = truth[name]["digits"]
-        image = variant(load_image(folder / name), turn, scale)
+        image = variant(load_image(folder / name), turn, scale, margin)
         start = time.perf_counter()
         reading = read_image(classifier, image)
         elapsed = time.perf_counter() - start
@@ -147,7 +150,13 @@ def main(argv=None) -> int:
                         help="read each photo turned this far anticlockwise on its ground (in memory)")
     parser.add_argument("--scale", type=float, default=1.0, metavar="FACTOR",
                         help="read each photo with this share of its pixels on each side (in memory)")
+    parser.add_argument("--margin", type=float, default=0.0, metavar="SHARE",
+                        help="read each photo with this share of its height and width added round it, in the "
+                             "colour of its border (in memory)")
     args = parser.parse_args(argv)
+    if not 0.0 <= args.margin <= 2.0:
+        print(f"Error: --margin {args.margin}: choose a share from 0 to 2", file=sys.stderr)
+        return 1
     if not 0.05 <= args.scale <= 4.0:
         print(f"Error: --scale {args.scale}: choose a factor from 0.05 to 4", file=sys.stderr)
         return 1
@@ -160,9 +169,9 @@ def main(argv=None) -> int:
 
     classifier, path = load_model(args.model, args.framework, args.runs_dir)
     framework = getattr(classifier, "framework", "model")
-    result = run(classifier, folder, args.only, args.turn, args.scale)
+    result = run(classifier, folder, args.only, args.turn, args.scale, args.margin)
     argv_used = sys.argv[1:] if argv is None else list(argv)
-    result.update(model=str(path), framework=framework, folder=str(folder), turn=args.turn, scale=args.scale,
+    result.update(model=str(path), framework=framework, folder=str(folder), turn=args.turn, scale=args.scale, margin=args.margin,
                   command="python -m benchmarks.real_photos " + " ".join(argv_used))
     if not args.quiet:
         print_table(result)

@@ -1,12 +1,12 @@
-"""The real-photo benchmark's variants: a photo turned on its own ground, or with fewer pixels
-(benchmarks/photo_variants.py), made in memory."""
+"""The real-photo benchmark's variants: a photo turned on its own ground, with fewer pixels, or
+with more of its ground round it (benchmarks/photo_variants.py), made in memory."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from benchmarks.photo_variants import border_colour, scaled, turned, variant
+from benchmarks.photo_variants import border_colour, framed, scaled, turned, variant
 from benchmarks.real_photos import main
 
 
@@ -38,3 +38,19 @@ def test_the_benchmark_refuses_a_scale_out_of_range(tmp_path, capsys):
     (tmp_path / "truth.json").write_text("{}")
     assert main([str(tmp_path), "--scale", "0"]) == 1
     assert "--scale" in capsys.readouterr().err
+
+
+def test_a_framed_photo_has_its_ground_round_it_and_the_photo_unchanged_inside():
+    photo = _photo()
+    out = framed(photo, 0.25)
+    assert out.shape == (450, 600, 3)
+    assert (out[:75] == (40, 90, 150)).all() and (out[:, :100] == (40, 90, 150)).all()
+    assert (out[75:375, 100:500] == photo).all()
+    assert framed(photo, 0) is photo
+    assert variant(photo, 0, 1.0, 0.5).shape == (600, 800, 3)
+
+
+def test_the_benchmark_refuses_a_margin_out_of_range(tmp_path, capsys):
+    (tmp_path / "truth.json").write_text("{}")
+    assert main([str(tmp_path), "--margin", "-1"]) == 1
+    assert "--margin" in capsys.readouterr().err
