@@ -171,8 +171,8 @@ def main(argv=None) -> int:
     framework = getattr(classifier, "framework", "model")
     result = run(classifier, folder, args.only, args.turn, args.scale, args.margin)
     argv_used = sys.argv[1:] if argv is None else list(argv)
-    result.update(model=str(path), framework=framework, folder=str(folder), turn=args.turn, scale=args.scale, margin=args.margin,
-                  command="python -m benchmarks.real_photos " + " ".join(argv_used))
+    result.update(model=str(path), framework=framework, folder=str(folder), turn=args.turn, scale=args.scale,
+                  margin=args.margin, command="python -m benchmarks.real_photos " + " ".join(argv_used))
     if not args.quiet:
         print_table(result)
     flags = result["unsure_flag"]
