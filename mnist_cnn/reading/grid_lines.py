@@ -95,7 +95,7 @@ def remove_form_boxes(ruled: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if not ruled.any():
         return mask
     bridged = cv2.morphologyEx(ruled, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, w // 8), 3)))
-    count, _, stats, centroids = cv2.connectedComponentsWithStats(bridged, connectivity=8)
+    count, _, stats, line_centres = cv2.connectedComponentsWithStats(bridged, connectivity=8)
     long_lines = [i for i in range(1, count) if stats[i, cv2.CC_STAT_WIDTH] >= MIN_LENGTH * w]
     if len(long_lines) < 2:
         return mask
@@ -104,16 +104,16 @@ def remove_form_boxes(ruled: np.ndarray, mask: np.ndarray) -> np.ndarray:
     # above and below it, a fifth of the height missed every side (they were read as 1s). On
     # ruled paper the strokes of digits spanning a row are thicker than the lines (a marker's 1,
     # 9 and 4 were taken for sides) and keep the fifth.
-    heights = sorted(centroids[i][1] for i in long_lines)
+    heights = sorted(line_centres[i][1] for i in long_lines)
     row = min((b - a for a, b in zip(heights, heights[1:]) if b - a >= 8), default=0)  # a broken line is one
     line_width = float(ruled.sum()) / max(1, int(sum(stats[i, cv2.CC_STAT_WIDTH] for i in long_lines)))
-    tall = max(8, h // 5)
-    length = max(8, min(tall, int(SIDE_SHARE * row)))
+    fifth = max(8, h // 5)
+    length = max(8, min(fifth, int(SIDE_SHARE * row)))
     runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     near = cv2.dilate(bridged, np.ones((5, 5), np.uint8))
     joining = [i for i in range(1, count)
-               if (stats[i, 3] >= tall or stats[i, 2] <= SIDE_WIDTH * line_width)
+               if (stats[i, 3] >= fifth or stats[i, 2] <= SIDE_WIDTH * line_width)
                and near[stats[i, 1], stats[i, 0]:stats[i, 0] + stats[i, 2]].any()
                and near[stats[i, 1] + stats[i, 3] - 1, stats[i, 0]:stats[i, 0] + stats[i, 2]].any()
                and not near[stats[i, 1] + stats[i, 3] // 2, stats[i, 0]:stats[i, 0] + stats[i, 2]].any()]
