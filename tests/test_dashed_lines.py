@@ -77,3 +77,51 @@ def test_a_broad_band_of_shade_does_not_make_the_digits_specks():
     found = extract_digits(page).digits
     assert len(found) == 6
     assert all(d.box[0] < 500 for d in found)
+
+
+def test_a_line_in_pieces_at_a_slant_is_left_out():
+    """A page levelled by its writing leaves its edge at a slant, in pieces that pass for 1s and
+    7s (measured on the real photos with a quarter of their size added round them: a page of 14
+    digits read with 20 extra). Three pieces are enough there: 1s written one per line stand
+    upright in their column, or lean off it."""
+    page = _page_with_rings()
+    for k in range(3):  # three dashes 40 pixels long, 5 apart, down a 40-degree line
+        x0, y0 = 40 + 36 * k, 300 + 30 * k
+        cv2.line(page, (x0, y0), (x0 + 30, y0 + 25), 40, 3)
+    found = extract_digits(page).digits
+    assert len(found) == 6
+    assert all(d.box[1] + d.box[3] < 260 for d in found)
+
+
+def test_ones_leaning_one_per_line_stay_digits():
+    page = _page_with_rings()
+    for k in range(5):  # a column of 1s leaning 20 degrees, a line apart
+        cv2.line(page, (62, 60 + 54 * k), (50, 94 + 54 * k), 30, 3)
+    found = extract_digits(page).digits
+    assert sum(1 for d in found if d.box[0] < 80) == 5
+
+
+def test_a_page_s_two_edges_inside_the_picture_do_not_make_the_digits_specks():
+    """A page on a desk of nearly its own grey, photographed from further away: its left and
+    right edges stand inside the picture, each six digits tall. As the two tallest blobs they
+    made every digit a speck (measured on the real photos with a quarter of their size added
+    round them: a page of 25 digits read as "11")."""
+    page = _page_with_rings()
+    cv2.line(page, (30, 100), (30, 300), 40, 3)
+    cv2.line(page, (610, 120), (610, 330), 40, 3)
+    found = extract_digits(page).digits
+    assert len(found) == 6
+    assert all(80 < d.box[0] < 580 for d in found)
+
+
+def test_the_edges_are_lines_beside_a_long_tailed_digit_too():
+    """A 9 with a long tail comes nearer the edges' height than the threefold of "far taller";
+    the edges are still thin strokes three times as tall as the usual blob."""
+    page = _page_with_rings()
+    cv2.line(page, (30, 100), (30, 300), 40, 3)
+    cv2.line(page, (610, 120), (610, 330), 40, 3)
+    cv2.ellipse(page, (540, 200), (11, 17), 0, 0, 360, 30, 3)
+    cv2.line(page, (551, 200), (546, 290), 30, 3)  # the 9's tail: 90 pixels tall in all
+    found = extract_digits(page).digits
+    assert len(found) == 7
+    assert all(80 < d.box[0] < 580 for d in found)

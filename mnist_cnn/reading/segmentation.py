@@ -110,28 +110,65 @@ NARROW = 0.25
 
 # A thin line broken into pieces (the dark rim along a page's edge on a desk, its contrast
 # varying along it) is a chain of thin strokes end to end, each passing for a 1: at least this
-# many pieces, each at most THIN as wide as tall, a gap under END_TO_END of their height between
+# many pieces, each at most THIN as wide as tall, a gap under END_TO_END of their length between
 # one and the next, and their middles in line. Handwritten 1s one per line stand further apart.
+# A page levelled by its writing leaves its edge at a slant: there a piece is a straight stroke
+# whose ink is at most STRAIGHT as broad as long (from its second moments; measured on a page
+# levelled at 35 degrees: its edge's pieces 0.06-0.15, the digits beside them 0.24-0.53), and
+# the next piece lies along its direction, within TURNED of it. Three such
+# pieces are enough: 1s written one per line stack along their own direction only when upright
+# (a column goes down the page, a slanted 1 leans off it).
 DASHES = 4
+SLANTED_DASHES = 3
 THIN = 0.35
 END_TO_END = 0.25
+STRAIGHT = 0.2
+TURNED = np.deg2rad(15.0)
+
+Segment = tuple[float, float, float, float, float]  # top end x, y, bottom end x, y, length
 
 
-def in_dashed_lines(blobs: list[Blob]) -> set[int]:
-    """Indices of the blobs that are the pieces of one broken upright line (see DASHES)."""
-    thin = [k for k, b in enumerate(blobs) if b.w <= THIN * b.h]
+def _segment(blob: Blob, ink: InkMap | None) -> Segment | None:
+    """`blob` as a straight stroke from its top end to its bottom end, or None when it is not one."""
+    if blob.w <= THIN * blob.h:  # upright: its box says so
+        middle = (blob.x + blob.x1) / 2
+        return middle, float(blob.y), middle, float(blob.y1), float(blob.h)
+    if ink is None:
+        return None
+    m = cv2.moments(own_ink(ink, blob), binaryImage=True)
+    if m["m00"] <= 0:
+        return None
+    a, b, c = m["mu20"] / m["m00"], m["mu11"] / m["m00"], m["mu02"] / m["m00"]
+    spread = np.hypot((a - c) / 2, b)
+    major, minor = (a + c) / 2 + spread, max((a + c) / 2 - spread, 0.0)
+    if minor > STRAIGHT ** 2 * major:
+        return None
+    theta = 0.5 * np.arctan2(2 * b, a - c)
+    half = np.sqrt(3 * major)  # a uniform segment of length L has variance L**2 / 12 along it
+    cx, cy = blob.x + m["m10"] / m["m00"], blob.y + m["m01"] / m["m00"]
+    dx, dy = half * np.cos(theta), half * np.sin(theta)
+    if dy < 0:
+        dx, dy = -dx, -dy
+    return cx - dx, cy - dy, cx + dx, cy + dy, 2 * half
+
+
+def in_dashed_lines(blobs: list[Blob], ink: InkMap | None = None) -> set[int]:
+    """Indices of the blobs that are the pieces of one broken line (see DASHES): upright, or
+    at any slant when `ink` is given to measure the pieces by."""
+    segments = {k: s for k, s in ((k, _segment(b, ink)) for k, b in enumerate(blobs)) if s is not None}
     below: dict[int, int] = {}
-    for i in thin:
-        a = blobs[i]
+    for i, (ax, ay, ax1, ay1, alen) in segments.items():
+        ux, uy = (ax1 - ax) / alen, (ay1 - ay) / alen
         best = None
-        for j in thin:
-            b = blobs[j]
-            if j == i or b.y <= a.y:
+        for j, (bx, by, bx1, by1, blen) in segments.items():
+            if j == i or by <= ay:
                 continue
-            short = min(a.h, b.h)
-            gap = b.y - a.y1
-            in_line = abs((a.x + a.x1) - (b.x + b.x1)) / 2 <= 0.5 * short
-            if -0.2 * short <= gap <= END_TO_END * short and in_line and (best is None or b.y < blobs[best].y):
+            short = min(alen, blen)
+            gap = (bx - ax1) * ux + (by - ay1) * uy
+            offset = abs(((bx + bx1) - (ax + ax1)) / 2 * uy - ((by + by1) - (ay + ay1)) / 2 * ux)
+            turn = abs(np.arctan2(ux * (by1 - by) - uy * (bx1 - bx), ux * (bx1 - bx) + uy * (by1 - by)))
+            if -0.2 * short <= gap <= END_TO_END * short and offset <= 0.5 * short and turn <= TURNED \
+                    and (best is None or by < segments[best][1]):
                 best = j
         if best is not None:
             below[i] = best
@@ -143,31 +180,40 @@ def in_dashed_lines(blobs: list[Blob]) -> set[int]:
         chain = [start]
         while chain[-1] in below and below[chain[-1]] not in chain:
             chain.append(below[chain[-1]])
-        if len(chain) >= DASHES:
+        top, bottom = segments[chain[0]], segments[chain[-1]]
+        upright = abs(bottom[2] - top[0]) <= np.tan(TURNED) * (bottom[3] - top[1])
+        if len(chain) >= (DASHES if upright else SLANTED_DASHES):
             dashed.update(chain)
     return dashed
 
 
-# A blob this many times as tall as any other, among a page of digits too few for usual_height's
-# tenth (at least LONE_AMONG others, most shaped like digits), is not writing: the rim of a
-# page's edge whose pieces joined, or a band of shade down a page's corner. As the tallest it
-# made every digit a speck (six digits beside such a line, five digits tall, were all dropped;
-# a page of ten 7s turned 30 degrees and levelled, beside its shaded corner, read as one "1").
-# It is neither measured by nor read. Among fewer blobs, or among thin strokes, the tallest is
-# left to measure by: beside a single 9 are its crumbs, and a ruled page read a quarter turn
-# round has its lines' pieces upright (measured on the wider camera-like set: both read as
-# strings of digits then).
+# The few blobs this many times as tall as any other, among a page of digits (at least
+# LONE_AMONG others, most shaped like digits), are not writing: the rims of a page's edges
+# whose pieces joined, or a band of shade down a page's corner. As the tallest they made every
+# digit a speck (six digits beside such a line, five digits tall, were all dropped; a page of
+# ten 7s turned 30 degrees and levelled, beside its shaded corner, read as one "1"; a page on a
+# grey desk, its left and right edges each six digits tall, read as "11"). They are neither
+# measured by nor read. "Few" is one, or two (a page's two sides), or a tenth of the blobs on a
+# larger page. Among fewer blobs, or among thin strokes, the tallest is left to measure by:
+# beside a single 9 are its crumbs, and a ruled page read a quarter turn round has its lines'
+# pieces upright (measured on the wider camera-like set: both read as strings of digits then).
 LONE = 3.0
 LONE_AMONG = 6
 
 
-def _lone_tallest(blobs: list[Blob]) -> Blob | None:
-    """The one blob standing far taller than the rest of a page of digits (see LONE)."""
-    if not LONE_AMONG < len(blobs) < 20:
-        return None
-    first, second = sorted(blobs, key=lambda b: -b.h)[:2]
-    broad = sum(b.w > THIN * b.h for b in blobs) >= 0.5 * len(blobs)
-    return first if broad and first.h > LONE * second.h else None
+def _lone_tallest(blobs: list[Blob]) -> list[Blob]:
+    """The few blobs standing far taller than the rest of a page of digits (see LONE)."""
+    if len(blobs) <= LONE_AMONG or sum(b.w > THIN * b.h for b in blobs) < 0.5 * len(blobs):
+        return []
+    ranked = sorted(blobs, key=lambda b: -b.h)
+    few = max(2, len(blobs) // 10)
+    for k in range(1, few + 1):
+        if len(blobs) - k >= LONE_AMONG and ranked[k - 1].h > LONE * ranked[k].h:
+            return ranked[:k]
+    # Thin strokes LONE times as tall as the median blob, though a long-tailed digit comes
+    # nearer them than that: lines (the page's edges beside a 9 with a tail).
+    middle = float(np.median([b.h for b in blobs]))
+    return [b for b in ranked[:few] if b.w <= THIN * b.h and b.h > LONE * middle]
 
 
 def usual_height(heights: list[int], near: float) -> float:
@@ -373,14 +419,14 @@ def find_candidates(ink: InkMap, whole_picture: bool = False, min_side: float | 
     # height of the blobs not far below the tallest, so a few long-tailed 7s and 9s do not
     # make a small 0 beside them look like a speck (measured on the real photos).
     lone = _lone_tallest(blobs)
-    usual = usual_height([b.h for b in blobs if b is not lone], 0.3)
+    usual = usual_height([b.h for b in blobs if not any(b is t for t in lone)], 0.3)
     # A small loop is a 0 or an o written small beside tall digits, not a speck (measured on the
     # real photos: 0s a third of their row's height lost).
     blobs = [b for b in blobs if b.h >= 0.4 * usual
              or (b.h >= 0.25 * usual and encloses_paper(own_ink(ink, b)))]
     # ... and a thin stroke LONE times the usual height is a line (a 7's tail is about twice).
-    blobs = [b for b in blobs if not (b.h > LONE * usual and b.w <= THIN * b.h) and b is not lone]
-    dashed = in_dashed_lines(blobs)
+    blobs = [b for b in blobs if not (b.h > LONE * usual and b.w <= THIN * b.h) and not any(b is t for t in lone)]
+    dashed = in_dashed_lines(blobs, ink)
     mask = ink.mask
     return [candidate(b, mask) for k, b in enumerate(blobs) if k not in dashed]
 
