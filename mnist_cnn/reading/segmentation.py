@@ -141,7 +141,7 @@ def _segment(blob: Blob, ink: InkMap | None) -> Segment | None:
     a, b, c = m["mu20"] / m["m00"], m["mu11"] / m["m00"], m["mu02"] / m["m00"]
     spread = np.hypot((a - c) / 2, b)
     major, minor = (a + c) / 2 + spread, max((a + c) / 2 - spread, 0.0)
-    if minor > STRAIGHT ** 2 * major:
+    if major <= 0 or minor > STRAIGHT ** 2 * major:
         return None
     theta = 0.5 * np.arctan2(2 * b, a - c)
     half = np.sqrt(3 * major)  # a uniform segment of length L has variance L**2 / 12 along it
