@@ -418,14 +418,14 @@ def find_candidates(ink: InkMap, whole_picture: bool = False, min_side: float | 
     # Much smaller than the usual digit here: a speck or a stray mark. "Usual" is the median
     # height of the blobs not far below the tallest, so a few long-tailed 7s and 9s do not
     # make a small 0 beside them look like a speck (measured on the real photos).
-    lone = _lone_tallest(blobs)
-    usual = usual_height([b.h for b in blobs if not any(b is t for t in lone)], 0.3)
+    lone = {id(b) for b in _lone_tallest(blobs)}
+    usual = usual_height([b.h for b in blobs if id(b) not in lone], 0.3)
     # A small loop is a 0 or an o written small beside tall digits, not a speck (measured on the
     # real photos: 0s a third of their row's height lost).
     blobs = [b for b in blobs if b.h >= 0.4 * usual
              or (b.h >= 0.25 * usual and encloses_paper(own_ink(ink, b)))]
     # ... and a thin stroke LONE times the usual height is a line (a 7's tail is about twice).
-    blobs = [b for b in blobs if not (b.h > LONE * usual and b.w <= THIN * b.h) and not any(b is t for t in lone)]
+    blobs = [b for b in blobs if not (b.h > LONE * usual and b.w <= THIN * b.h) and id(b) not in lone]
     dashed = in_dashed_lines(blobs, ink)
     mask = ink.mask
     return [candidate(b, mask) for k, b in enumerate(blobs) if k not in dashed]
