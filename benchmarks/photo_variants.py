@@ -50,8 +50,8 @@ def framed(image: np.ndarray, share: float) -> np.ndarray:
     if share <= 0:
         return image
     h, w = image.shape[:2]
-    return cv2.copyMakeBorder(image, int(round(share * h)), int(round(share * h)), int(round(share * w)),
-                              int(round(share * w)), cv2.BORDER_CONSTANT, value=border_colour(image))
+    dy, dx = int(round(share * h)), int(round(share * w))
+    return cv2.copyMakeBorder(image, dy, dy, dx, dx, cv2.BORDER_CONSTANT, value=border_colour(image))
 
 
 def variant(image: np.ndarray, degrees: float = 0.0, factor: float = 1.0, margin: float = 0.0) -> np.ndarray:
