@@ -140,38 +140,7 @@ def digit_binary(ink: InkMap, blob: Blob, labels: list[int], cut_at: Optional[fl
     ys, xs = np.nonzero(binary)
     if len(xs) == 0:
         return None
-    return without_hairs(binary[ys.min():ys.max() + 1, xs.min():xs.max() + 1])
-
-
-# A hair of ink far finer than the digit's pen, running off it, is no part of the digit: a
-# faint ruled line broken into dashes escapes the line finder, and the hysteresis keeps the
-# dashes that touch a digit, so the digit's box runs on along the line and the digit is
-# squeezed into a corner of its 28x28 image. Strokes finer than HAIR of the pen are opened away,
-# for pens of at least HAIR_PEN pixels (at WORK_SIZE), where that changes the digit's extent.
-HAIR = 0.5
-HAIR_PEN = 6.0
-
-
-def without_hairs(binary: np.ndarray) -> np.ndarray:
-    """A tightly cropped binary digit without the hairs running off it (cropped again), or
-    itself when it has none that reach beyond its strokes."""
-    # The pen of its strokes proper: the hairs' own ridge, a pixel wide, may be most of the ridge.
-    _, distance, ridge, _, _ = measure(binary)
-    pen = 2.0 * float(np.percentile(distance[ridge], 75)) - 1.0 if ridge.any() else 0.0
-    if pen < HAIR_PEN:
-        return binary
-    size = max(3, int(HAIR * pen + 0.5))
-    opened = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
-    ys, xs = np.nonzero(opened)
-    if len(xs) == 0:
-        return binary
-    h, w = binary.shape
-    # Only where the extent changes by more than the opening itself rounds off a stroke's end.
-    if max(ys.min(), xs.min(), h - 1 - ys.max(), w - 1 - xs.max()) <= size:
-        return binary
-    # The strokes as they were (the opening rounds them), less what lies off the opened ones.
-    near = cv2.dilate(opened, np.ones((3, 3), np.uint8))
-    return (binary & near)[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    return binary[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
 
 # A page is written with one pen, or pens alike: a piece of ink drawn this many times finer
