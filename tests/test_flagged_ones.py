@@ -16,6 +16,8 @@ import pytest
 from mnist_cnn.reading.flagged_ones import is_flagged_one, rule_out_seven
 from mnist_cnn.reading.reader import read_image
 
+from .photos import FirstThen
+
 INK = (90, 40, 30)  # dark blue ballpoint
 
 
@@ -72,17 +74,6 @@ def test_no_seven_of_the_mnist_test_set_is_taken_for_a_flagged_one(mnist):
     assert sum(is_flagged_one(d) for d in ones) >= 10
 
 
-class FirstThen:
-    """A stand-in model that reads everything alike: `first` most likely, `then` next."""
-
-    def __init__(self, first: int, then: int):
-        self.p = np.full(10, 0.02, np.float32)
-        self.p[first], self.p[then] = 0.5, 0.3
-
-    def predict_proba(self, images: np.ndarray) -> np.ndarray:
-        return np.tile(self.p, (len(images), 1))
-
-
 def _page(strokes) -> np.ndarray:
     """A white page with one digit written about 220 pixels tall."""
     page = np.full((400, 300, 3), 235, np.uint8)
@@ -92,6 +83,6 @@ def _page(strokes) -> np.ndarray:
 
 
 def test_a_page_with_a_flagged_one_reads_one_where_the_model_hesitated():
-    assert read_image(FirstThen(7, 1), _page(FLAGGED_ONE)).text == "1"
-    assert read_image(FirstThen(7, 1), _page(SEVEN)).text == "7"
-    assert read_image(FirstThen(7, 2), _page(FLAGGED_ONE)).text == "7"
+    assert read_image(FirstThen(7, 1, 0.3), _page(FLAGGED_ONE)).text == "1"
+    assert read_image(FirstThen(7, 1, 0.3), _page(SEVEN)).text == "7"
+    assert read_image(FirstThen(7, 2, 0.3), _page(FLAGGED_ONE)).text == "7"

@@ -17,18 +17,9 @@ import pytest
 from mnist_cnn.reading.digits import loop_heights
 from mnist_cnn.reading.reader import read_image
 
+from .photos import FirstThen
+
 INK = (90, 40, 30)  # dark blue ballpoint
-
-
-class FirstThen:
-    """A stand-in model that reads everything alike: `first` most likely, `then` next."""
-
-    def __init__(self, first: int, then: int):
-        self.p = np.full(10, 0.02, np.float32)
-        self.p[first], self.p[then] = 0.5, 0.25
-
-    def predict_proba(self, images: np.ndarray) -> np.ndarray:
-        return np.tile(self.p, (len(images), 1))
 
 
 def _page(loop_at: str | None) -> np.ndarray:
