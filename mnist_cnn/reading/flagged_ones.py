@@ -34,10 +34,11 @@ UPPER = 0.5
 # the height. Nothing may stand right of the stem in the upper half (a crossed 7's bar, a 4's
 # arm, a 9's loop).
 #
-# Measured on the MNIST test set: none of its 1028 7s has this shape (15 without the pointed
+# Measured on the MNIST test set: none of its 1028 7s has this shape (19 without the pointed
 # top), 19 of its 1135 1s have it. Real photos: the flagged 1s read as 7 measured a top of
-# 1.1-1.8 pens, a reach of 0.31-0.39 and a fall of 0.18-0.29; the 7s there with a short falling
-# bar, a top of 2.7-3.8 pens.
+# 1.1-1.8 pens, a reach of 0.31-0.39 and a fall of 0.18-0.29; two 7s there with a short falling
+# bar, a top of 2.7 and 3.8 pens. Two hooked 7s of Keunyoung's chart have the shape (tops of 1.9
+# and 2.0 pens) and stay 7s: the model sees no 1 in them (ONE_AT_LEAST).
 APEX = 2.0
 LONGEST = 0.45
 FALL = 0.4
