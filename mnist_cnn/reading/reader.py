@@ -15,7 +15,7 @@ import numpy as np
 
 from ..backends import Classifier
 from .digits import Box, clip_roi, extract_digits
-from .flagged_ones import rule_out_seven
+from .flagged_ones import rule_out_look_alikes
 from .hypotheses import predict_views
 from .ink import DARK_ON_LIGHT, LIGHT_ON_DARK, SURELY_LIGHT, light_evidence, to_grey
 
@@ -249,7 +249,7 @@ def _read_as(classifier: Classifier, image: np.ndarray, roi: Optional[Box], pola
         # decides. Measured with the fast recipe's default models: real photos as taken, digits
         # right 635 -> 638 and numbers exact 26 -> 28 (PyTorch), 637 -> 640 and 25 -> 27 (Keras);
         # on the MNIST test set one digit changes, a flagged 1 read as 7, now right.
-        p = rule_out_seven(p, found.image)
+        p = rule_out_look_alikes(p, found.image)
         ranked = np.argsort(-p)[:3]
         digits.append(ReadDigit(int(ranked[0]), float(p[ranked[0]]),
                                 [(int(k), float(p[k])) for k in ranked], found.box, found.row, found.image))
