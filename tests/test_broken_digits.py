@@ -82,3 +82,11 @@ def test_a_sure_digit_without_a_closed_loop_is_not_swallowed_by_a_long_tail():
     assert [blob for blob, _, _ in kept] == [LEFT, RIGHT]
     # Read alone no surer than the pair, it is still joined.
     assert len(_merge(NINE_OPEN, STROKE, left=(9, 0.70), right=(1, 0.45), joined=(7, 0.75))) == 1
+
+
+def test_a_small_digit_beside_a_tall_one_is_not_joined_into_a_doubtful_digit():
+    # A small 5 beside a tall 7 (real photos, Abraham9511 5): joined into one 9 read at 0.23,
+    # the 5 alone 0.75 and the 7 0.28. A piece read at 70% or surer, and surer than the pair,
+    # stays a digit.
+    kept = _merge(ELL, STROKE, left=(5, 0.75), right=(7, 0.28), joined=(9, 0.23))
+    assert [blob for blob, _, _ in kept] == [LEFT, RIGHT]
