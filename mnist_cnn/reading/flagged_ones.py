@@ -51,16 +51,24 @@ LEAST_FALL = 0.12
 ONE_AT_LEAST = 0.1
 
 
+def _enlarged(canvas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, float] | None:
+    """The 28x28 digit enlarged SCALE times and cut at CUT of its peak: (ink mask, its rows,
+    its columns, its top row, its height, its pen width), or None for an empty canvas."""
+    big = cv2.resize(canvas.astype(np.float32), None, fx=SCALE, fy=SCALE, interpolation=cv2.INTER_LINEAR)
+    if big.max() <= 0:
+        return None
+    ink = big > CUT * big.max()
+    ys, xs = np.nonzero(ink)
+    return ink, ys, xs, int(ys.min()), int(ys.max() - ys.min() + 1), max(1.0, stroke_width(ink))
+
+
 def is_flagged_one(canvas: np.ndarray) -> bool:
     """True when the 28x28 digit (white on black) is a stem whose only stroke at the top is a
     short flag falling steeply to the left: a 1 as much of the world writes it, not a 7."""
-    big = cv2.resize(canvas.astype(np.float32), None, fx=SCALE, fy=SCALE, interpolation=cv2.INTER_LINEAR)
-    if big.max() <= 0:
+    enlarged = _enlarged(canvas)
+    if enlarged is None:
         return False
-    ink = big > CUT * big.max()
-    ys, xs = np.nonzero(ink)
-    top, height = ys.min(), ys.max() - ys.min() + 1
-    pen = max(1.0, stroke_width(ink))
+    ink, ys, xs, top, height, pen = enlarged
     rows = [(y, float(np.median(np.nonzero(ink[y])[0])))
             for y in range(int(top + STEM_BAND[0] * height), int(top + STEM_BAND[1] * height)) if ink[y].any()]
     if len(rows) < 5:
@@ -117,13 +125,10 @@ BLOT = 0.17
 def is_long_flagged_one(canvas: np.ndarray) -> bool:
     """True when the 28x28 digit (white on black) is a stem whose flag falls from its top to
     its middle, the flag's end free: a 1 that an open 4 without its bar resembles."""
-    big = cv2.resize(canvas.astype(np.float32), None, fx=SCALE, fy=SCALE, interpolation=cv2.INTER_LINEAR)
-    if big.max() <= 0:
+    enlarged = _enlarged(canvas)
+    if enlarged is None:
         return False
-    ink = big > CUT * big.max()
-    ys, xs = np.nonzero(ink)
-    top, height = int(ys.min()), int(ys.max() - ys.min() + 1)
-    pen = max(1.0, stroke_width(ink))
+    ink, ys, xs, top, height, pen = enlarged
     at_top = ys < top + pen
     foot = (ys >= top + FOOT[0] * height) & (ys < top + FOOT[1] * height)
     if pen > BLOT * height or not foot.any() or xs[at_top].max() - xs[at_top].min() + 1 > APEX_WIDE * pen:
