@@ -162,11 +162,14 @@ def is_long_flagged_one(canvas: np.ndarray) -> bool:
     # Free at its end: no row at its end runs ink from a pen past it to the stem, and none
     # below, down to the foot, runs ink to the stem from a stroke BAR_REACH pens left of it.
     for y in range(max(0, int(far_y - pen / 2)), int(top + FOOT[0] * height)):
-        row = np.nonzero(ink[y])[0]
-        start = int(far_x + pen) if y <= far_y + pen else (int(row[0]) if row.size else 0)
         stop = int(stem(y) - pen / 2)
-        if y > far_y + pen and stop - start < (BAR_REACH - 1) * pen:
-            continue
+        if y <= far_y + pen:
+            start = int(far_x + pen)
+        else:
+            row = np.nonzero(ink[y])[0]
+            start = int(row[0]) if row.size else 0
+            if stop - start < (BAR_REACH - 1) * pen:
+                continue
         if stop > start and ink[y, start:stop].mean() >= BAR:
             return False
     return True
