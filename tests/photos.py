@@ -14,6 +14,9 @@ import numpy as np
 
 from benchmarks.camera_like import digit_ink
 
+# Dark blue ballpoint (BGR), for tests that draw a digit on a page themselves.
+BALLPOINT = (90, 40, 30)
+
 
 @dataclass
 class Photo:

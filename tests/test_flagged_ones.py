@@ -19,9 +19,7 @@ import pytest
 from mnist_cnn.reading.flagged_ones import is_flagged_one, is_long_flagged_one, rule_out_look_alikes
 from mnist_cnn.reading.reader import read_image
 
-from .photos import FirstThen
-
-INK = (90, 40, 30)  # dark blue ballpoint
+from .photos import BALLPOINT, FirstThen
 
 
 def _canvas(strokes: list[tuple[tuple[int, int], tuple[int, int]]]) -> np.ndarray:
@@ -119,7 +117,7 @@ def _page(strokes) -> np.ndarray:
     """A white page with one digit written about 220 pixels tall."""
     page = np.full((400, 300, 3), 235, np.uint8)
     for (x0, y0), (x1, y1) in strokes:
-        cv2.line(page, (60 + 3 * x0, 60 + 3 * y0), (60 + 3 * x1, 60 + 3 * y1), INK, 14)
+        cv2.line(page, (60 + 3 * x0, 60 + 3 * y0), (60 + 3 * x1, 60 + 3 * y1), BALLPOINT, 14)
     return page
 
 

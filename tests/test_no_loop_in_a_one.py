@@ -17,20 +17,18 @@ import pytest
 from mnist_cnn.reading.digits import loop_heights
 from mnist_cnn.reading.reader import read_image
 
-from .photos import FirstThen
-
-INK = (90, 40, 30)  # dark blue ballpoint
+from .photos import BALLPOINT, FirstThen
 
 
 def _page(loop_at: str | None) -> np.ndarray:
     """A white page with one tall stroke; with a small loop at its top (a 9 written with a long
     tail) or low on it, or none."""
     page = np.full((400, 300, 3), 235, np.uint8)
-    cv2.line(page, (160, 110), (150, 330), INK, 6)
+    cv2.line(page, (160, 110), (150, 330), BALLPOINT, 6)
     if loop_at == "top":
-        cv2.ellipse(page, (146, 100), (16, 20), 0, 0, 360, INK, 6)
+        cv2.ellipse(page, (146, 100), (16, 20), 0, 0, 360, BALLPOINT, 6)
     elif loop_at == "low":
-        cv2.ellipse(page, (140, 270), (16, 20), 0, 0, 360, INK, 6)
+        cv2.ellipse(page, (140, 270), (16, 20), 0, 0, 360, BALLPOINT, 6)
     return page
 
 
