@@ -44,6 +44,17 @@ def test_thin_and_thick_pens_come_out_at_about_mnists_width(pen):
     assert after == pytest.approx(MNIST_WIDTH, abs=0.025)  # ...and brought to it
 
 
+def test_hairs_across_a_marker_digit_are_not_its_pen():
+    """Ruled lines' stubs left across a felt-pen digit: one pixel wide, every pixel of them on
+    the ridge, together longer than the digit's own ridge. The pen is still the marker's, and
+    the digit, at about MNIST's width already, is not blown up into a blot."""
+    digit = _drawn(15)
+    with_hairs = digit.copy()
+    with_hairs[[20, 60, 130], :] = 1
+    assert stroke_width(with_hairs) == pytest.approx(_across(digit), abs=1.5)
+    assert to_width(with_hairs).sum() <= 1.1 * with_hairs.sum()
+
+
 def test_a_digit_already_at_mnists_width_is_left_nearly_unchanged():
     digit = _drawn(16)  # 18 pixels across a 160-pixel digit: MNIST's width
     assert _relative_width(digit) == pytest.approx(MNIST_WIDTH, abs=0.015)
