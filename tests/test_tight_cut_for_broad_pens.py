@@ -3,7 +3,8 @@
 A "C" drawn with a felt pen whose ends nearly meet, photographed a little out of focus: cut
 at half its peak strength (the usual cut), its ends join into a loop (an 0 where a 3's or a
 4's gap was); cut at digits.TIGHT_CUT, the fainter gap is paper again. The digit is shown to
-the model both ways (the tight views either side, the middle view unchanged). A digit drawn
+the model both ways, each cut weighing alike (the tight views either side, each twice, the
+middle view unchanged). A digit drawn
 with a pen of usual width gets no tight views.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from mnist_cnn.reading.digits import extract_digits
+from mnist_cnn.reading.digits import TIGHT_WEIGHT, extract_digits
 from mnist_cnn.reading.ink import enclosed_paper
 from mnist_cnn.reading.strokes import PENS
 
@@ -29,9 +30,10 @@ def _closed(view: np.ndarray) -> bool:
 
 def test_a_broad_pen_blurred_shut_is_also_shown_cut_tighter_where_it_opens():
     (digit,) = extract_digits(_c(pen=24, blur=6)).digits
-    assert len(digit.views) == len(PENS) + 2
-    tight = [digit.views[0], digit.views[-1]]
-    usual = digit.views[1:-1]
+    assert len(digit.views) == len(PENS) + 2 * TIGHT_WEIGHT  # the two cuts weigh alike
+    tight = digit.views[:TIGHT_WEIGHT] + digit.views[-TIGHT_WEIGHT:]
+    usual = digit.views[TIGHT_WEIGHT:-TIGHT_WEIGHT]
+    assert len(tight) == len(usual)  # the cut that sees the gap is not outvoted by the other
     assert all(_closed(view) for view in usual)  # the usual cut closes the gap
     assert not any(_closed(view) for view in tight)  # the tight cut opens it
     assert digit.image is digit.views[len(digit.views) // 2]  # the image shown: MNIST's pen, usual cut
