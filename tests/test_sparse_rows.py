@@ -66,26 +66,3 @@ def test_a_page_of_sparse_rows_at_30_degrees_is_read_level():
     found = read_upright(read, page, lambda r: r["conf"], lambda r: r["boxes"], lambda r, fn: r)
     assert found is good
     assert level_shape in tried
-
-
-def test_a_level_page_of_staggered_rows_is_not_levelled_for_a_hair():
-    """Two short rows, the second begun further left: the links slope from row to row, so a
-    levelling is tried, and the model reads the digits turned that far nearly as well. A win by
-    less than orientation.LEVEL_MARGIN keeps the page as given (levelled, its rows ran together
-    and its boxes grew past the digits')."""
-    page = np.zeros((H, W), np.uint8)
-    boxes = [(420, 260, 40, 50), (510, 260, 10, 56), (560, 254, 46, 58),
-             (166, 337, 53, 51), (226, 335, 54, 56), (302, 334, 53, 57)]
-    given = {"conf": [0.85] * 6, "boxes": boxes}
-    levelled = {"conf": [0.86] * 6, "boxes": boxes}  # 0.12 more in all: a hair
-    tried = []
-
-    def read(picture):
-        if picture.shape[:2] == (H, W):
-            return given
-        tried.append(picture.shape)
-        return levelled
-
-    found = read_upright(read, page, lambda r: r["conf"], lambda r: r["boxes"], lambda r, fn: r)
-    assert tried  # a levelling was read...
-    assert found is given  # ...and did not win

@@ -36,14 +36,6 @@ AMBIGUOUS = 12.0
 # A turned reading must score this much better than the page as given (one sure digit more):
 # a page of 6s, 9s and 0s reads almost as well upside down.
 TURN_MARGIN = 1.0
-# A levelled reading must score this much better than the page as given (a quarter of a sure
-# digit): a model reads digits turned 10-15 degrees nearly as well as upright ones, so on a
-# level page of staggered rows, whose links slope from one row to the next, a levelling won by
-# a hair (4.24 against 4.20), and its rows ran together ("4547" for 47 over 45) and its boxes,
-# turned there and back, grew past the digits'. Measured with the default models (and
-# digits.TIGHT_WEIGHT): camera-like set PyTorch 98.49 -> 98.54%, Keras 98.49 -> 98.58%, frames
-# read exactly 94.0 -> 94.5% in both; the wider set 92.68 -> 92.54% and 93.03% unchanged.
-LEVEL_MARGIN = 0.25
 # ... or be sure where the page as given is doubtful, with its digits covering at least this
 # share of the area the page's do (_turn_is_better).
 SAME_INK = 0.5
@@ -219,12 +211,12 @@ def unlevel_box(box, back: np.ndarray, shape: tuple[int, ...]):
 
 
 def _levelled_is_better(levelled: list[float], given: list[float]) -> bool:
-    """A levelled reading replaces the page as given when it scores LEVEL_MARGIN higher; a sure reading
+    """A levelled reading replaces the page as given when it scores higher; a sure reading
     (not doubtful) only when the levelled one is also surer digit for digit, on average.
     Otherwise a model sure of itself on pieces and crumbs gains by reading more of them: a
     turned copy of a level scan read 18 "digits" at 85% against its 13 at 91% (measured with
     the `accurate` model on the real photos)."""
-    if page_score(levelled) <= page_score(given) + LEVEL_MARGIN:
+    if page_score(levelled) <= page_score(given):
         return False
     return is_doubtful(given) or float(np.mean(levelled)) >= float(np.mean(given))
 
