@@ -66,3 +66,29 @@ def test_a_page_of_sparse_rows_at_30_degrees_is_read_level():
     found = read_upright(read, page, lambda r: r["conf"], lambda r: r["boxes"], lambda r, fn: r)
     assert found is good
     assert level_shape in tried
+
+
+def test_a_levelling_that_reads_the_same_rows_is_not_taken():
+    """A level page of two short rows, the second begun further left: the links slope from row
+    to row, so a levelling is tried, and the model reads the digits turned that far nearly as
+    well, here a little surer. It reads the same rows, so the page as given is kept (levelled,
+    its boxes, turned there and back, grew past the digits')."""
+    page = np.zeros((H, W), np.uint8)
+    boxes = [(420, 260, 40, 50), (510, 260, 10, 56), (560, 254, 46, 58),
+             (166, 337, 53, 51), (226, 335, 54, 56), (302, 334, 53, 57)]
+    given = {"conf": [0.85] * 6, "boxes": boxes, "rows": ["716", "522"]}
+    same = {"conf": [0.95] * 6, "boxes": boxes, "rows": ["716", "522"]}
+    other = {"conf": [0.95] * 6, "boxes": boxes, "rows": ["716522"]}
+    for levelled, kept in ((same, given), (other, other)):
+        tried = []
+
+        def read(picture):
+            if picture.shape[:2] == (H, W):
+                return given
+            tried.append(picture.shape)
+            return levelled
+
+        found = read_upright(read, page, lambda r: r["conf"], lambda r: r["boxes"], lambda r, fn: r,
+                             rows_of=lambda r: r["rows"])
+        assert tried  # a levelling was read
+        assert found is kept

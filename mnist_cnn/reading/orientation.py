@@ -241,12 +241,13 @@ def _turn_is_better(turned: list[float], turned_area: float, best: list[float], 
 
 
 def read_upright(read: Callable, image: np.ndarray, confidences: Callable, boxes_of: Callable,
-                 with_boxes: Callable, slant_of: Optional[Callable] = None):
+                 with_boxes: Callable, slant_of: Optional[Callable] = None, rows_of: Optional[Callable] = None):
     """The best reading of `image` over quarter turns and a levelling of tilted lines.
 
     `read(image)` gives a reading, `confidences(reading)` its digits' confidences,
     `boxes_of(reading)` their boxes, `with_boxes(reading, fn)` a copy with each box mapped by fn,
-    `slant_of(reading)` the angle of the ruled lines found at a slant, if any.
+    `slant_of(reading)` the angle of the ruled lines found at a slant, if any, `rows_of(reading)`
+    what it reads, row by row: a levelling that reads the same is not taken.
     The page as given is levelled first (a tilted page reads doubtfully too); only a reading
     still doubtful tries the turns, and a turn must win by TURN_MARGIN. Turns that score
     within CLOSE_TURN of the best one are each levelled, and the best levelled reading kept.
@@ -273,6 +274,17 @@ def read_upright(read: Callable, image: np.ndarray, confidences: Callable, boxes
         for angle in angles:
             turned, back = level(picture, angle)
             again = read(turned)
+            if rows_of is not None and rows_of(again) == rows_of(reading):
+                # The very digits and rows of the page as given, only surer: nothing gained but
+                # a resampled page whose boxes, turned there and back, grow past the digits'.
+                # A model reads digits turned 10-15 degrees nearly as well as upright ones: a
+                # level page of staggered rows (links sloping from row to row) was levelled
+                # when its turned copy scored a hair higher (4.24 against 4.20), and the boxes
+                # of its 1s grew from 8 to 31 pixels wide. Measured with the default models:
+                # camera-like set 98.49 -> 98.54% in both frameworks (the wider set, whose true
+                # boxes on turned pages are the corners' bounds, 92.68 -> 92.54% and
+                # 93.03 -> 92.89%, every frame read the same); the real photos as taken unchanged.
+                continue
             if _levelled_is_better(confidences(again), confidences(best)):
                 best, best_back = again, back
         return best, best_back

@@ -131,7 +131,8 @@ def read_image(classifier: Classifier, image: np.ndarray, roi: Optional[Box] = N
 
         found = read_upright(read, grey, _confidences, _boxes,
                              lambda r, fn: _moved(r, lambda b: _shift(back(fn(b)), x, y)),
-                             slant_of=lambda r: r.slant if r.slant is not None else r.frame)
+                             slant_of=lambda r: r.slant if r.slant is not None else r.frame,
+                             rows_of=lambda r: r.rows)
         return found, cut
 
     found, cut = upright_reading(desk=True)
