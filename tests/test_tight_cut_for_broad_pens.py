@@ -4,8 +4,7 @@ A "C" drawn with a felt pen whose ends nearly meet, photographed a little out of
 at half its peak strength (the usual cut), its ends join into a loop (an 0 where a 3's or a
 4's gap was); cut at digits.TIGHT_CUT, the fainter gap is paper again. The digit is shown to
 the model both ways, each cut weighing alike (the tight views either side, each twice, the
-middle view unchanged). A digit drawn
-with a pen of usual width gets no tight views.
+middle view unchanged). A digit drawn with a pen of usual width gets no tight views.
 """
 
 from __future__ import annotations
