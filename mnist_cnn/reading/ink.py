@@ -43,6 +43,14 @@ def _odd(value: float) -> int:
     return max(3, int(value) // 2 * 2 + 1)
 
 
+def weighted_median(values, weights) -> np.floating:
+    """The value at which the weights, taken in the values' order, reach half their sum (an
+    element of `values`, in their own dtype)."""
+    order = np.argsort(values)
+    cumulative = np.cumsum(np.asarray(weights)[order])
+    return np.asarray(values)[order[int(np.searchsorted(cumulative, cumulative[-1] / 2))]]
+
+
 # --------------------------------------------------------------------------- strength
 
 def light_evidence(grey: np.ndarray) -> float:
@@ -171,9 +179,7 @@ def _line_pixels(mask: np.ndarray, thickness: int, min_span: int, inside: np.nda
         xs = xs - xs.mean()
         slopes.append(float((xs * (ys - ys.mean())).sum() / max((xs * xs).sum(), 1e-6)))
         weights.append(pw)
-    order = np.argsort(slopes)
-    cumulative = np.cumsum(np.array(weights)[order])
-    slope = slopes[order[int(np.searchsorted(cumulative, cumulative[-1] / 2))]]
+    slope = weighted_median(slopes, weights)
     heights = np.array([centroids[i][1] - slope * (centroids[i][0] - w / 2) for i in pieces])
 
     groups: list[list[int]] = []

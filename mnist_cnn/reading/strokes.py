@@ -20,6 +20,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .ink import weighted_median
+
 # MNIST's pen width as a fraction of the digit's longer side (see the module docstring).
 MNIST_WIDTH = 0.1125
 # The pens each digit is shown to the model with: as written, and about MNIST's width.
@@ -106,10 +108,8 @@ HAIR = 1 / 3
 
 def _pen_distance(values: np.ndarray) -> float:
     """Half the pen: the median of the ridge's distances to the paper, hairs left out."""
-    ordered = np.sort(values)
-    share = np.cumsum(ordered)  # each ridge pixel weighted by its distance: by the ink it carries
-    heavy = ordered[np.searchsorted(share, share[-1] / 2)]
-    return float(np.median(ordered[ordered >= HAIR * heavy]))
+    heavy = weighted_median(values, values)  # each ridge pixel weighted by the ink it carries
+    return float(np.median(values[values >= HAIR * heavy]))
 
 
 def pen_views(binary: np.ndarray, pens: tuple[float, ...], measured: tuple | None = None) -> list[np.ndarray]:
