@@ -271,10 +271,11 @@ def read_upright(read: Callable, image: np.ndarray, confidences: Callable, boxes
             if angle is not None and abs(angle) >= MIN_SKEW and all(abs(angle - a) >= MIN_SKEW for a in angles):
                 angles.append(angle)
         best, best_back = reading, None
+        given_rows = rows_of(reading) if rows_of is not None and angles else None
         for angle in angles:
             turned, back = level(picture, angle)
             again = read(turned)
-            if rows_of is not None and rows_of(again) == rows_of(reading):
+            if given_rows is not None and rows_of(again) == given_rows:
                 # The very digits and rows of the page as given, only surer: nothing gained but
                 # a resampled page whose boxes, turned there and back, grow past the digits'.
                 # A model reads digits turned 10-15 degrees nearly as well as upright ones: a
